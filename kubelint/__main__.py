@@ -1,0 +1,5 @@
+"""`python -m kubelint` runs the command line."""
+
+from kubelint.cli import main
+
+main()

@@ -1,0 +1,546 @@
+"""YAML/JSON text -> plain dicts/lists plus a position index, per document, in one pass.
+
+The loader drives ruamel.yaml's C (libyaml) parser event by event and builds the plain data and
+the JSON-Pointer position index itself, so there is no intermediate node tree and no second walk.
+Scalars are resolved with YAML 1.1 rules as Kubernetes' YAML decoder (go-yaml v2 behind
+sigs.k8s.io/yaml) applies them: ``yes``/``on`` are booleans, ``0644`` is octal, ``1e3`` a float.
+
+Input problems never raise: they become ``InputProblem`` records (yaml-syntax-error,
+duplicate-key, input-limit) on the document or file, and the rest of the input is still loaded.
+Safety limits guard the C parser (which overflows its stack on ~100,000 nesting levels),
+alias-expansion bombs and huge inputs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from _ruamel_yaml import CParser  # type: ignore[import-not-found]
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+
+from kubelint.positions import Entry, PositionIndex, escape
+
+MAX_DEPTH = 256  # nesting levels per document; real manifests (CRD schemas) stay far below
+MAX_NODES = 2_000_000  # nodes per document after alias expansion ("billion laughs" guard)
+MAX_BYTES = 64 * 1024 * 1024  # per input file
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """A problem with the input itself, reported under one of the input-problem rules."""
+
+    rule: str  # yaml-syntax-error | duplicate-key | input-limit | invalid-object
+    message: str
+    line: int
+    column: int
+    path: str | None = None
+
+
+@dataclass
+class Document:
+    """One YAML document of a file: its data (None if it could not be loaded) and positions."""
+
+    index: int  # 0-based position in the file
+    line: int  # 1-based line where the document starts
+    data: Any = None
+    positions: PositionIndex = field(default_factory=PositionIndex)
+    problems: list[InputProblem] = field(default_factory=list)
+    loaded: bool = True  # False when a syntax error or a limit stopped it
+    complex_keys: bool = False  # a mapping key that is itself a mapping/sequence
+
+
+@dataclass
+class LoadResult:
+    documents: list[Document]
+    problems: list[InputProblem]  # file-level problems (syntax errors, limits, decoding)
+
+
+class _InputError(Exception):
+    def __init__(self, rule: str, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+# --- scalar resolution (go-yaml v2 / YAML 1.1 as Kubernetes applies it) -----------------------
+
+_MISSING = object()
+_PLAIN_MAP: dict[str, Any] = {
+    "": None,
+    "~": None,
+    "null": None,
+    "Null": None,
+    "NULL": None,
+    ".nan": float("nan"),
+    ".NaN": float("nan"),
+    ".NAN": float("nan"),
+    ".inf": float("inf"),
+    ".Inf": float("inf"),
+    ".INF": float("inf"),
+    "+.inf": float("inf"),
+    "+.Inf": float("inf"),
+    "+.INF": float("inf"),
+    "-.inf": float("-inf"),
+    "-.Inf": float("-inf"),
+    "-.INF": float("-inf"),
+}
+for _word in ("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"):
+    _PLAIN_MAP[_word] = True
+for _word in ("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"):
+    _PLAIN_MAP[_word] = False
+
+_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_INT_RE = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
+_TIMESTAMP_RE = re.compile(r"[0-9]{4}-")
+_NUMERIC_START = frozenset("+-0123456789")
+_MAP_START = frozenset("yYnNtTfFoO~+-.")
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_TAGGED = {
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+
+
+def _parse_int(text: str) -> int | None:
+    """strconv.ParseInt(text, 0, 64) semantics (leading 0 = octal), None when not an int."""
+    if not _INT_RE.fullmatch(text):
+        return None
+    sign = -1 if text[0] == "-" else 1
+    body = text[1:] if text[0] in "+-" else text
+    if len(body) > 1 and body[0] == "0":
+        prefix = body[1]
+        if prefix in "xX":
+            return sign * int(body[2:], 16)
+        if prefix in "oO":
+            return sign * int(body[2:], 8)
+        if prefix in "bB":
+            return sign * int(body[2:], 2)
+        return sign * int(body[1:], 8)
+    return sign * int(body)
+
+
+def resolve_plain(text: str) -> Any:
+    """Resolve an untagged plain scalar the way Kubernetes' YAML decoder does."""
+    if not text:
+        return None
+    first = text[0]
+    if first in _MAP_START:
+        value = _PLAIN_MAP.get(text, _MISSING)
+        if value is not _MISSING:
+            return value
+    if first == ".":
+        if "_" not in text and _FLOAT_RE.fullmatch(text):
+            return float(text)
+        return text
+    if first in _NUMERIC_START:
+        if first != "+" and first != "-" and _TIMESTAMP_RE.match(text) and len(text) > 5:
+            return text  # timestamps stay strings (the API sees them as strings)
+        plain = text.replace("_", "") if "_" in text else text
+        if not plain:
+            return text
+        number = _parse_int(plain)
+        if number is not None:
+            if -(2**63) <= number < 2**64:
+                return number
+            return float(number)
+        if _FLOAT_RE.fullmatch(plain):
+            return float(plain)
+    return text
+
+
+def _resolve_scalar(event: Any) -> Any:
+    tag = event.tag
+    if tag is None or tag == "!":
+        if event.implicit[0]:
+            return resolve_plain(event.value)
+        return event.value
+    if tag == _STR_TAG:
+        return event.value
+    if tag in _TAGGED:
+        value = resolve_plain(event.value)
+        if tag.endswith(":bool") and not isinstance(value, bool):
+            return event.value
+        return value
+    # Unknown or custom tags: the value is what the text says.
+    return resolve_plain(event.value) if event.implicit[0] else event.value
+
+
+def _key_text(value: Any) -> str:
+    """Mapping keys become strings, as sigs.k8s.io/yaml converts them for JSON."""
+    if isinstance(value, str):
+        return value
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+# --- the event-driven builder ------------------------------------------------------------------
+
+
+class _Frame:
+    __slots__ = (
+        "anchor",
+        "as_key",
+        "count",
+        "explicit",
+        "is_map",
+        "key",
+        "key_pos",
+        "pointer",
+        "start",
+        "value",
+    )
+
+    def __init__(
+        self,
+        value: Any,
+        pointer: str,
+        is_map: bool,
+        anchor: str | None,
+        start: tuple[int, int],
+        as_key: bool,
+    ) -> None:
+        self.value = value
+        self.pointer = pointer
+        self.is_map = is_map
+        self.anchor = anchor
+        self.start = start
+        self.as_key = as_key
+        self.key: str | None = None
+        self.key_pos: tuple[int, int] = (0, 0)
+        self.count = 1
+        self.explicit: set[str] | None = None  # keys written explicitly, once a merge happened
+
+
+_MERGE = "<<"
+
+
+def _build_documents(text: str, line_offset: int, first_index: int, out: list[Document]) -> None:
+    """Parse ``text`` and append its documents to ``out``.
+
+    Raises the parser's MarkedYAMLError on a syntax error (documents completed before it are
+    already in ``out``); limit violations end only the current document.
+    """
+    parser = CParser(text)
+    try:
+        _drive(parser, line_offset, first_index, out)
+    finally:
+        parser.dispose()
+
+
+def _drive(parser: Any, line_offset: int, first_index: int, out: list[Document]) -> None:
+    get_event = parser.get_event
+    doc: Document | None = None
+    entries: dict[str, Entry] = {}
+    stack: list[_Frame] = []
+    anchors: dict[str, tuple[Any, int]] = {}
+    total = 0
+    skipping = False  # a limit was hit: consume events until the document ends
+    root: Any = None
+    have_root = False
+    index = first_index
+
+    while True:
+        event = get_event()
+        etype = type(event)
+        if etype is ScalarEvent or etype is AliasEvent:
+            if skipping:
+                continue
+            mark = event.start_mark
+            vline = mark.line + 1 + line_offset
+            vcol = mark.column + 1
+            if etype is ScalarEvent:
+                value = _resolve_scalar(event)
+                size = 1
+                if event.anchor is not None:
+                    anchors[event.anchor] = (value, 1)
+                scalar = True
+            else:
+                anchored = anchors.get(event.anchor)
+                if anchored is None:
+                    raise _InputError(
+                        "yaml-syntax-error", f'found undefined alias "{event.anchor}"', vline, vcol
+                    )
+                value, size = anchored
+                scalar = not isinstance(value, (dict, list))
+            total += size
+            if total > MAX_NODES:
+                assert doc is not None
+                doc.problems.append(
+                    InputProblem(
+                        "input-limit",
+                        f"document expands to more than {MAX_NODES:,} nodes through aliases "
+                        "(alias-expansion bomb?); not parsed further",
+                        vline,
+                        vcol,
+                    )
+                )
+                doc.loaded = False
+                skipping = True
+                continue
+            if not stack:
+                root, have_root = value, True
+                entries[""] = (vline, vcol, vline, vcol, scalar)
+                continue
+            top = stack[-1]
+            top.count += size
+            if top.is_map:
+                if top.key is None:
+                    top.key = _key_text(value)
+                    top.key_pos = (vline, vcol)
+                    continue
+                _assign(doc, top, value, (vline, vcol, scalar), entries)
+            else:
+                seq: list[Any] = top.value
+                entries[f"{top.pointer}/{len(seq)}"] = (vline, vcol, vline, vcol, scalar)
+                seq.append(value)
+        elif etype is MappingStartEvent or etype is SequenceStartEvent:
+            if skipping:
+                continue
+            mark = event.start_mark
+            vline = mark.line + 1 + line_offset
+            vcol = mark.column + 1
+            is_map = etype is MappingStartEvent
+            container: Any = {} if is_map else []
+            if len(stack) >= MAX_DEPTH:
+                assert doc is not None
+                doc.problems.append(
+                    InputProblem(
+                        "input-limit",
+                        f"nesting deeper than {MAX_DEPTH} levels; document not parsed further",
+                        vline,
+                        vcol,
+                    )
+                )
+                doc.loaded = False
+                skipping = True
+                continue
+            as_key = False
+            if not stack:
+                pointer = ""
+                entries[""] = (vline, vcol, vline, vcol, False)
+            else:
+                top = stack[-1]
+                if top.is_map:
+                    if top.key is None:
+                        # A mapping or sequence used as a key: legal YAML, never Kubernetes
+                        # (and the usual sign of unrendered `{{ }}` template syntax).
+                        as_key = True
+                        pointer = f"{top.pointer}/?"
+                    else:
+                        kline, kcol = top.key_pos
+                        pointer = f"{top.pointer}/{escape(top.key)}"
+                        entries[pointer] = (kline, kcol, vline, vcol, False)
+                else:
+                    pointer = f"{top.pointer}/{len(top.value)}"
+                    entries[pointer] = (vline, vcol, vline, vcol, False)
+            stack.append(_Frame(container, pointer, is_map, event.anchor, (vline, vcol), as_key))
+        elif etype is MappingEndEvent or etype is SequenceEndEvent:
+            if skipping:
+                continue
+            frame = stack.pop()
+            value = frame.value
+            if frame.anchor is not None:
+                anchors[frame.anchor] = (value, frame.count)
+            if not stack:
+                root, have_root = value, True
+                continue
+            top = stack[-1]
+            top.count += frame.count
+            if frame.as_key:
+                assert doc is not None
+                doc.complex_keys = True
+                top.key = repr(value)
+                top.key_pos = frame.start
+                continue
+            if top.is_map:
+                _assign(doc, top, value, None, entries)
+            else:
+                top.value.append(value)
+        elif etype is DocumentStartEvent:
+            mark = event.start_mark
+            doc = Document(index=index, line=mark.line + 1 + line_offset)
+            index += 1
+            entries = {}
+            stack = []
+            anchors = {}
+            total = 0
+            skipping = False
+            root, have_root = None, False
+        elif etype is DocumentEndEvent:
+            assert doc is not None
+            doc.data = root if have_root and doc.loaded else None
+            doc.positions = PositionIndex(entries)
+            out.append(doc)
+            doc = None
+        elif etype is StreamEndEvent:
+            return
+
+
+def _assign(
+    doc: Document | None,
+    top: _Frame,
+    value: Any,
+    where: tuple[int, int, bool] | None,
+    entries: dict[str, Entry],
+) -> None:
+    """Store ``value`` under the pending key of mapping frame ``top``.
+
+    ``where`` is the value's (line, column, is-scalar) for scalars and aliases, whose entry is
+    recorded here; mappings and sequences recorded theirs when they started.
+    """
+    key = top.key
+    assert key is not None
+    top.key = None
+    mapping: dict[str, Any] = top.value
+    kline, kcol = top.key_pos
+    if key == _MERGE and (isinstance(value, (dict, list))):
+        _merge(top, value)
+        return
+    explicit = top.explicit
+    if key in mapping and (explicit is None or key in explicit):
+        assert doc is not None
+        doc.problems.append(
+            InputProblem(
+                "duplicate-key",
+                f'duplicate key "{key}" (the last value wins; kubectl keeps it silently)',
+                kline,
+                kcol,
+                path=f"{top.pointer}/{escape(key)}",
+            )
+        )
+    mapping[key] = value
+    if explicit is not None:
+        explicit.add(key)
+    if where is not None:
+        vline, vcol, scalar = where
+        entries[f"{top.pointer}/{escape(key)}"] = (kline, kcol, vline, vcol, scalar)
+
+
+def _merge(top: _Frame, value: dict[str, Any] | list[Any]) -> None:
+    """YAML merge key: copy keys that are not written explicitly in this mapping."""
+    mapping: dict[str, Any] = top.value
+    if top.explicit is None:
+        top.explicit = set(mapping)
+    sources = [value] if isinstance(value, dict) else [v for v in value if isinstance(v, dict)]
+    for source in sources:
+        for k, v in source.items():
+            if k not in top.explicit and k not in mapping:
+                mapping[k] = v
+
+
+# --- public entry points -----------------------------------------------------------------------
+
+_DOC_START_RE = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
+
+
+def decode(data: bytes) -> tuple[str | None, InputProblem | None]:
+    """Decode input bytes as UTF-8 (BOM allowed) or UTF-16/32 with a BOM."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        encoding = "utf-32"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        return data.decode(encoding), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        problem = InputProblem(
+            "yaml-syntax-error",
+            f"cannot decode input as {encoding.replace('-sig', '')}: invalid byte "
+            f"0x{data[exc.start]:02x} at offset {exc.start} ({exc.reason})",
+            line,
+            column,
+        )
+        return None, problem
+
+
+def load_text(text: str) -> LoadResult:
+    """Load every document of ``text``; syntax errors end a document, never the file."""
+    documents: list[Document] = []
+    problems: list[InputProblem] = []
+    if len(text) > MAX_BYTES:
+        problems.append(
+            InputProblem(
+                "input-limit",
+                f"input is larger than {MAX_BYTES // (1024 * 1024)} MiB; not parsed",
+                1,
+                1,
+            )
+        )
+        return LoadResult(documents, problems)
+    offset_chars = 0
+    line_offset = 0
+    while True:
+        chunk = text[offset_chars:] if offset_chars else text
+        start = len(documents)
+        try:
+            _build_documents(chunk, line_offset, start, documents)
+            return LoadResult(documents, problems)
+        except _InputError as exc:
+            problems.append(InputProblem(exc.rule, exc.message, exc.line, exc.column))
+            err_line = exc.line
+        except Exception as exc:  # the C parser raises MarkedYAMLError subclasses
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            line = (mark.line + 1 + line_offset) if mark is not None else line_offset + 1
+            column = (mark.column + 1) if mark is not None else 1
+            problems.append(InputProblem("yaml-syntax-error", _syntax_message(exc), line, column))
+            err_line = line
+        # Resume after the broken document: at the next `---` line after the error.
+        resume = _next_document_start(text, err_line, offset_chars)
+        if resume is None:
+            return LoadResult(documents, problems)
+        offset_chars, line_offset = resume
+
+
+def _syntax_message(exc: Exception) -> str:
+    problem = getattr(exc, "problem", None)
+    context = getattr(exc, "context", None)
+    if problem:
+        message = str(problem)
+        if context:
+            message = f"{context}: {message}"
+        return message
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _next_document_start(text: str, err_line: int, current: int) -> tuple[int, int] | None:
+    """Offset and 0-based line of the next ``---`` line at or after 1-based ``err_line``.
+
+    The `---` must lie beyond ``current`` (the start of the chunk that failed), so a broken
+    document is skipped exactly once.
+    """
+    pos = 0
+    for _ in range(err_line - 1):
+        nl = text.find("\n", pos)
+        if nl < 0:
+            return None
+        pos = nl + 1
+    match = _DOC_START_RE.search(text, max(pos, current + 1))
+    if match is None:
+        return None
+    start = match.start()
+    return start, text.count("\n", 0, start)

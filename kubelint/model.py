@@ -1,0 +1,450 @@
+"""The typed view of Kubernetes objects that every rule reads.
+
+``K8sObject`` wraps one object (a YAML document or one item of a ``List``); ``PodSpec`` is its pod
+template wherever the kind keeps it (including CronJob and CRD workloads such as Argo Rollout);
+``Container`` covers init, regular and ephemeral containers and owns the single resolver for the
+effective security context (pod -> container inheritance). Building the model never raises on
+odd shapes: problems become ``invalid-object`` violations and the odd part is left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from kubelint.findings import ObjectRef, Violation
+from kubelint.positions import join
+
+# Kinds whose objects have no namespace (built-in cluster-scoped resources).
+CLUSTER_SCOPED_KINDS = frozenset(
+    {
+        "APIService",
+        "CertificateSigningRequest",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ComponentStatus",
+        "CSIDriver",
+        "CSINode",
+        "CustomResourceDefinition",
+        "FlowSchema",
+        "IngressClass",
+        "IPAddress",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding",
+        "MutatingWebhookConfiguration",
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "PodSecurityPolicy",
+        "PriorityClass",
+        "PriorityLevelConfiguration",
+        "ResourceSlice",
+        "DeviceClass",
+        "RuntimeClass",
+        "SelfSubjectAccessReview",
+        "SelfSubjectReview",
+        "SelfSubjectRulesReview",
+        "ServiceCIDR",
+        "StorageClass",
+        "StorageVersionMigration",
+        "SubjectAccessReview",
+        "TokenReview",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "ValidatingWebhookConfiguration",
+        "VolumeAttachment",
+        "VolumeAttributesClass",
+        "ClusterTrustBundle",
+    }
+)
+
+# Where each built-in workload kind keeps its pod spec, and its pod template metadata.
+POD_SPEC_PATHS: dict[str, tuple[str, str | None]] = {
+    "Pod": ("/spec", "/metadata"),
+    "Deployment": ("/spec/template/spec", "/spec/template/metadata"),
+    "ReplicaSet": ("/spec/template/spec", "/spec/template/metadata"),
+    "StatefulSet": ("/spec/template/spec", "/spec/template/metadata"),
+    "DaemonSet": ("/spec/template/spec", "/spec/template/metadata"),
+    "Job": ("/spec/template/spec", "/spec/template/metadata"),
+    "ReplicationController": ("/spec/template/spec", "/spec/template/metadata"),
+    "PodTemplate": ("/template/spec", "/template/metadata"),
+    "CronJob": (
+        "/spec/jobTemplate/spec/template/spec",
+        "/spec/jobTemplate/spec/template/metadata",
+    ),
+}
+GENERIC_POD_SPEC = ("/spec/template/spec", "/spec/template/metadata")
+
+CONTAINER_FIELDS = (
+    ("initContainers", "initContainer"),
+    ("containers", "container"),
+    ("ephemeralContainers", "ephemeralContainer"),
+)
+
+# securityContext fields a container inherits from the pod-level securityContext.
+INHERITED_SECURITY_FIELDS = frozenset(
+    {
+        "runAsUser",
+        "runAsGroup",
+        "runAsNonRoot",
+        "seccompProfile",
+        "appArmorProfile",
+        "seLinuxOptions",
+        "windowsOptions",
+    }
+)
+
+KINDS_WITHOUT_NAME = frozenset({"List"})
+
+
+def get_path(data: Any, pointer: str) -> Any:
+    """Value at a JSON Pointer of plain data, or None when any step is missing."""
+    if not pointer:
+        return data
+    cur = data
+    for token in pointer[1:].split("/"):
+        if "~" in token:
+            token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(cur, dict):
+            cur = cur.get(token)
+        elif isinstance(cur, list) and token.isdigit() and int(token) < len(cur):
+            cur = cur[int(token)]
+        else:
+            return None
+        if cur is None:
+            return None
+    return cur
+
+
+def split_api_version(api_version: str) -> tuple[str, str]:
+    """``apps/v1`` -> (``apps``, ``v1``); ``v1`` -> (``""``, ``v1``) (the core group)."""
+    if "/" in api_version:
+        group, _, version = api_version.partition("/")
+        return group, version
+    return "", api_version
+
+
+@dataclass
+class Effective:
+    """An effective securityContext value and where it is written (pointer), if anywhere."""
+
+    value: Any
+    pointer: str | None
+    level: str | None  # "container" | "pod" | None (set nowhere)
+
+
+@dataclass
+class Container:
+    pod: PodSpec
+    kind: str  # container | initContainer | ephemeralContainer
+    index: int
+    pointer: str  # relative to the object root
+    raw: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        name = self.raw.get("name")
+        return name if isinstance(name, str) else f"#{self.index}"
+
+    @property
+    def obj(self) -> K8sObject:
+        return self.pod.obj
+
+    @property
+    def is_init(self) -> bool:
+        return self.kind == "initContainer"
+
+    @property
+    def is_ephemeral(self) -> bool:
+        return self.kind == "ephemeralContainer"
+
+    @property
+    def is_sidecar(self) -> bool:
+        """An init container with restartPolicy Always runs for the pod's whole life."""
+        return self.is_init and self.raw.get("restartPolicy") == "Always"
+
+    @property
+    def long_running(self) -> bool:
+        if self.is_ephemeral or not self.pod.long_running:
+            return False
+        return not self.is_init or self.is_sidecar
+
+    def at(self, *tokens: str | int) -> str:
+        """Pointer to a field of this container."""
+        return join(self.pointer, *tokens)
+
+    def get(self, *tokens: str | int) -> Any:
+        cur: Any = self.raw
+        for token in tokens:
+            if isinstance(cur, dict) and isinstance(token, str):
+                cur = cur.get(token)
+            elif isinstance(cur, list) and isinstance(token, int) and token < len(cur):
+                cur = cur[token]
+            else:
+                return None
+        return cur
+
+    @property
+    def security_context(self) -> dict[str, Any]:
+        sc = self.raw.get("securityContext")
+        return sc if isinstance(sc, dict) else {}
+
+    def effective(self, name: str) -> Effective:
+        """The effective securityContext field ``name``: the container's value wins; the
+        pod-level value applies for inherited fields. The one resolver every rule uses."""
+        own = self.security_context.get(name)
+        if own is not None:
+            return Effective(own, self.at("securityContext", name), "container")
+        if name in INHERITED_SECURITY_FIELDS:
+            pod_value = self.pod.security_context.get(name)
+            if pod_value is not None:
+                return Effective(pod_value, join(self.pod.pointer, "securityContext", name), "pod")
+        return Effective(None, None, None)
+
+    def resources(self, section: str) -> dict[str, Any]:
+        res = self.raw.get("resources")
+        part = res.get(section) if isinstance(res, dict) else None
+        return part if isinstance(part, dict) else {}
+
+
+@dataclass
+class PodSpec:
+    obj: K8sObject
+    pointer: str  # the pod spec, relative to the object root
+    meta_pointer: str | None  # the pod template metadata
+    raw: dict[str, Any]
+    containers: list[Container] = field(default_factory=list)
+
+    def at(self, *tokens: str | int) -> str:
+        return join(self.pointer, *tokens)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        if self.meta_pointer is None:
+            return {}
+        meta = get_path(self.obj.raw, self.meta_pointer)
+        return meta if isinstance(meta, dict) else {}
+
+    @property
+    def labels(self) -> dict[str, Any]:
+        labels = self.meta.get("labels")
+        return labels if isinstance(labels, dict) else {}
+
+    @property
+    def annotations(self) -> dict[str, Any]:
+        ann = self.meta.get("annotations")
+        return ann if isinstance(ann, dict) else {}
+
+    @property
+    def labels_pointer(self) -> str:
+        return join(self.meta_pointer or "/metadata", "labels")
+
+    @property
+    def security_context(self) -> dict[str, Any]:
+        sc = self.raw.get("securityContext")
+        return sc if isinstance(sc, dict) else {}
+
+    @property
+    def is_windows(self) -> bool:
+        os_ = self.raw.get("os")
+        return isinstance(os_, dict) and os_.get("name") == "windows"
+
+    @property
+    def long_running(self) -> bool:
+        """False for Jobs, CronJobs and pods that are not restarted forever."""
+        if self.obj.kind in ("Job", "CronJob"):
+            return False
+        return self.raw.get("restartPolicy") not in ("Never", "OnFailure")
+
+    def iter_containers(self, *kinds: str) -> Iterator[Container]:
+        for c in self.containers:
+            if not kinds or c.kind in kinds:
+                yield c
+
+
+@dataclass
+class K8sObject:
+    """One Kubernetes object with its identity, raw data and where it came from."""
+
+    raw: dict[str, Any]
+    file: str  # display name of the file
+    doc: Any  # loader.Document (positions); Any keeps the model free of loader imports
+    base: str = ""  # pointer of this object inside its document (List items: /items/N)
+    lint_set: str = "files"
+    unit: str = ""  # the file, stream, render or build it came from (for duplicate-object)
+    default_namespace: str = "default"
+    problems: list[Violation] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def api_version(self) -> str:
+        value = self.raw.get("apiVersion")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def group(self) -> str:
+        return split_api_version(self.api_version)[0]
+
+    @property
+    def version(self) -> str:
+        return split_api_version(self.api_version)[1]
+
+    @property
+    def kind(self) -> str:
+        value = self.raw.get("kind")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        meta = self.raw.get("metadata")
+        return meta if isinstance(meta, dict) else {}
+
+    @property
+    def name(self) -> str:
+        meta = self.metadata
+        name = meta.get("name")
+        if isinstance(name, str) and name:
+            return name
+        gen = meta.get("generateName")
+        return f"{gen}*" if isinstance(gen, str) and gen else ""
+
+    @property
+    def cluster_scoped(self) -> bool:
+        return self.kind in CLUSTER_SCOPED_KINDS or bool(self.extra.get("cluster_scoped"))
+
+    @property
+    def namespace(self) -> str | None:
+        """The effective namespace (defaulted), None for cluster-scoped kinds."""
+        if self.cluster_scoped:
+            return None
+        ns = self.metadata.get("namespace")
+        return ns if isinstance(ns, str) and ns else self.default_namespace
+
+    @property
+    def labels(self) -> dict[str, Any]:
+        labels = self.metadata.get("labels")
+        return labels if isinstance(labels, dict) else {}
+
+    @property
+    def annotations(self) -> dict[str, Any]:
+        ann = self.metadata.get("annotations")
+        return ann if isinstance(ann, dict) else {}
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(self.api_version, self.kind, self.namespace, self.name)
+
+    def get(self, pointer: str) -> Any:
+        return get_path(self.raw, pointer)
+
+    @cached_property
+    def pod(self) -> PodSpec | None:
+        """The pod spec of a workload (any kind with a pod template), else None."""
+        paths = POD_SPEC_PATHS.get(self.kind)
+        if paths is None:
+            if self.kind in CLUSTER_SCOPED_KINDS or not isinstance(
+                get_path(self.raw, GENERIC_POD_SPEC[0] + "/containers"), list
+            ):
+                return None
+            paths = GENERIC_POD_SPEC
+        spec_pointer, meta_pointer = paths
+        spec = get_path(self.raw, spec_pointer)
+        if spec is None:
+            return None
+        if not isinstance(spec, dict):
+            self.problems.append(
+                Violation(spec_pointer, f"pod spec must be a mapping, not {type_name(spec)}")
+            )
+            return None
+        pod = PodSpec(self, spec_pointer, meta_pointer, spec)
+        for field_name, kind in CONTAINER_FIELDS:
+            items = spec.get(field_name)
+            if items is None:
+                continue
+            pointer = join(spec_pointer, field_name)
+            if not isinstance(items, list):
+                self.problems.append(
+                    Violation(pointer, f"{field_name} must be a list, not {type_name(items)}")
+                )
+                continue
+            for i, item in enumerate(items):
+                if isinstance(item, dict):
+                    pod.containers.append(Container(pod, kind, i, join(pointer, i), item))
+                else:
+                    self.problems.append(
+                        Violation(
+                            join(pointer, i),
+                            f"{field_name}[{i}] must be a mapping, not {type_name(item)}",
+                        )
+                    )
+        return pod
+
+    def shape_problems(self) -> list[Violation]:
+        """invalid-object problems of this object (computed once; includes pod-spec shapes)."""
+        if "shape_checked" in self.extra:
+            return self.problems
+        self.extra["shape_checked"] = True
+        raw = self.raw
+        has_kind = "kind" in raw and raw.get("kind") not in (None, "")
+        has_api = "apiVersion" in raw and raw.get("apiVersion") not in (None, "")
+        if has_kind != has_api:
+            missing = "apiVersion" if has_kind else "kind"
+            present = "/kind" if has_kind else "/apiVersion"
+            self.problems.append(
+                Violation(present, f"object has {present[1:]} but no {missing}", at="key")
+            )
+        for key in ("apiVersion", "kind"):
+            if key in raw and not isinstance(raw[key], str):
+                self.problems.append(
+                    Violation(f"/{key}", f"{key} must be a string, not {type_name(raw[key])}")
+                )
+        meta = raw.get("metadata")
+        if meta is not None and not isinstance(meta, dict):
+            self.problems.append(
+                Violation("/metadata", f"metadata must be a mapping, not {type_name(meta)}")
+            )
+        elif has_kind and has_api and self.kind not in KINDS_WITHOUT_NAME and not self.name:
+            self.problems.append(
+                Violation(
+                    "/metadata/name" if isinstance(meta, dict) else "/kind",
+                    f"{self.kind or 'object'} has no metadata.name (or generateName)",
+                    at="key",
+                )
+            )
+        if isinstance(meta, dict):
+            for key in ("labels", "annotations"):
+                value = meta.get(key)
+                if value is not None and not isinstance(value, dict):
+                    self.problems.append(
+                        Violation(
+                            f"/metadata/{key}",
+                            f"metadata.{key} must be a mapping, not {type_name(value)}",
+                        )
+                    )
+            ns = meta.get("namespace")
+            if ns is not None and not isinstance(ns, str):
+                self.problems.append(
+                    Violation("/metadata/namespace", "metadata.namespace must be a string")
+                )
+        _ = self.pod  # pod-spec shape problems are collected while building the pod view
+        return self.problems
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__

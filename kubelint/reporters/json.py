@@ -1,0 +1,63 @@
+"""``--format json``: the versioned report described by schemas/report.schema.json."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kubelint import __version__
+from kubelint.engine import RunResult
+from kubelint.findings import Finding
+from kubelint.reporters import Reporter
+
+REPORT_VERSION = 1
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    obj = f.object
+    return {
+        "rule": f.rule,
+        "severity": f.severity.value,
+        "message": f.message,
+        "file": f.location.file,
+        "line": f.location.line,
+        "column": f.location.column,
+        "object": None
+        if obj is None
+        else {
+            "apiVersion": obj.api_version,
+            "kind": obj.kind,
+            "namespace": obj.namespace,
+            "name": obj.name,
+        },
+        "container": f.container,
+        "path": f.path,
+        "rendered": None
+        if f.rendered is None
+        else {"file": f.rendered.file, "line": f.rendered.line},
+        "fingerprint": f.fingerprint,
+    }
+
+
+def report_dict(result: RunResult) -> dict[str, Any]:
+    return {
+        "version": REPORT_VERSION,
+        "tool": {"name": "kubelint", "version": __version__},
+        "findings": [finding_dict(f) for f in result.findings],
+        "summary": {
+            "files": result.files,
+            "objects": result.objects,
+            "skipped_documents": len(result.skipped),
+            "findings": result.counts(),
+            "suppressed": result.suppressed,
+        },
+    }
+
+
+class JsonReporter(Reporter):
+    format_name = "json"
+    description = "machine-readable JSON (schemas/report.schema.json)"
+
+    def finish(self, result: RunResult) -> None:
+        json.dump(report_dict(result), self.out, indent=2, ensure_ascii=False)
+        self.out.write("\n")

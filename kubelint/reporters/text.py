@@ -1,0 +1,92 @@
+"""``--format text``: one line per finding for logs and tools, or rich output on a terminal."""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import groupby
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from kubelint.engine import RunResult
+from kubelint.findings import Finding, Severity
+from kubelint.reporters import Reporter
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def _plural(n: int, word: str) -> str:
+    if word == "info":
+        return f"{n} info"
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_line(result: RunResult) -> str:
+    counts = result.counts()
+    parts = [
+        _plural(counts["error"], "error"),
+        _plural(counts["warning"], "warning"),
+        _plural(counts["info"], "info"),
+    ]
+    line = (
+        f"{', '.join(parts)} in {_plural(result.objects, 'object')} "
+        f"from {_plural(result.files, 'file')}"
+    )
+    extras = []
+    if result.skipped:
+        extras.append(f"{len(result.skipped)} skipped")
+    if result.suppressed:
+        extras.append(f"{result.suppressed} suppressed")
+    if extras:
+        line += f" ({', '.join(extras)})"
+    return line
+
+
+def plain_line(f: Finding) -> str:
+    loc = f.location
+    return f"{loc.file}:{loc.line}:{loc.column}: {f.severity.value} {f.rule} {f.message}"
+
+
+class TextReporter(Reporter):
+    format_name = "text"
+    description = "human-readable text (plain lines when not on a terminal)"
+
+    def finish(self, result: RunResult) -> None:
+        if not self.options.get("rich"):
+            for f in result.findings:
+                self.out.write(plain_line(f) + "\n")
+            self.out.write(summary_line(result) + "\n")
+            return
+        console = Console(
+            file=self.out,
+            force_terminal=True,
+            no_color=not self.options.get("color", True),
+            highlight=False,
+            soft_wrap=True,
+        )
+        for file, group in groupby(result.findings, key=lambda f: f.location.file):
+            console.print(Text(file, style="bold underline"))
+            lines = (result.sources.get(file) or "").splitlines()
+            for f in group:
+                loc = f.location
+                head = Text(f"  {loc.line}:{loc.column} ")
+                head.append(f.severity.value, style=_STYLE[f.severity])
+                head.append(f" {f.rule} ", style="bold")
+                head.append(f.message)
+                console.print(head)
+                if 0 < loc.line <= len(lines):
+                    src = lines[loc.line - 1]
+                    console.print(Text(f"    {loc.line:>4} | {src}", style="dim"))
+                    console.print(Text(" " * (11 + loc.column - 1) + "^", style=_STYLE[f.severity]))
+            console.print()
+        if result.findings:
+            table = Table(title="Findings by rule", show_edge=False)
+            table.add_column("rule")
+            table.add_column("severity")
+            table.add_column("count", justify="right")
+            counts = Counter((f.rule, f.severity) for f in result.findings)
+            for (rule, sev), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0])):
+                table.add_row(rule, Text(sev.value, style=_STYLE[sev]), str(n))
+            console.print(table)
+        console.print(summary_line(result))
