@@ -57,7 +57,12 @@ def render(text: str, rules: dict[str, RuleSpec], profiles: dict[str, Profile]) 
     generated = {"rules": rule_table(rules), "pss-profiles": profile_table(profiles)}
     for section in SECTIONS:
         pattern = re.compile(rf"(<!-- {section}:start -->\n).*?(<!-- {section}:end -->)", re.DOTALL)
-        text = pattern.sub(lambda m, s=section: m.group(1) + generated[s] + "\n" + m.group(2), text)
+        body = generated[section]
+
+        def replace(m: re.Match[str], body: str = body) -> str:
+            return m.group(1) + body + "\n" + m.group(2)
+
+        text = pattern.sub(replace, text)
     return text
 
 
