@@ -59,6 +59,7 @@ class Document:
     problems: list[InputProblem] = field(default_factory=list)
     loaded: bool = True  # False when a syntax error or a limit stopped it
     complex_keys: bool = False  # a mapping key that is itself a mapping/sequence
+    source_comment: str | None = None  # Helm `# Source:` path (filled by mapping.py on demand)
 
 
 @dataclass
@@ -256,7 +257,6 @@ def _drive(parser: Any, line_offset: int, first_index: int, out: list[Document])
     stack: list[_Frame] = []
     anchors: dict[str, tuple[Any, int]] = {}
     total = 0
-    skipping = False  # a limit was hit: consume events until the document ends
     root: Any = None
     have_root = False
     index = first_index
@@ -265,8 +265,6 @@ def _drive(parser: Any, line_offset: int, first_index: int, out: list[Document])
         event = get_event()
         etype = type(event)
         if etype is ScalarEvent or etype is AliasEvent:
-            if skipping:
-                continue
             mark = event.start_mark
             vline = mark.line + 1 + line_offset
             vcol = mark.column + 1
@@ -286,19 +284,13 @@ def _drive(parser: Any, line_offset: int, first_index: int, out: list[Document])
                 scalar = not isinstance(value, (dict, list))
             total += size
             if total > MAX_NODES:
-                assert doc is not None
-                doc.problems.append(
-                    InputProblem(
-                        "input-limit",
-                        f"document expands to more than {MAX_NODES:,} nodes through aliases "
-                        "(alias-expansion bomb?); not parsed further",
-                        vline,
-                        vcol,
-                    )
+                raise _InputError(
+                    "input-limit",
+                    f"document expands to more than {MAX_NODES:,} nodes through aliases "
+                    "(alias-expansion bomb?); not parsed further",
+                    vline,
+                    vcol,
                 )
-                doc.loaded = False
-                skipping = True
-                continue
             if not stack:
                 root, have_root = value, True
                 entries[""] = (vline, vcol, vline, vcol, scalar)
@@ -316,26 +308,20 @@ def _drive(parser: Any, line_offset: int, first_index: int, out: list[Document])
                 entries[f"{top.pointer}/{len(seq)}"] = (vline, vcol, vline, vcol, scalar)
                 seq.append(value)
         elif etype is MappingStartEvent or etype is SequenceStartEvent:
-            if skipping:
-                continue
             mark = event.start_mark
             vline = mark.line + 1 + line_offset
             vcol = mark.column + 1
             is_map = etype is MappingStartEvent
             container: Any = {} if is_map else []
             if len(stack) >= MAX_DEPTH:
-                assert doc is not None
-                doc.problems.append(
-                    InputProblem(
-                        "input-limit",
-                        f"nesting deeper than {MAX_DEPTH} levels; document not parsed further",
-                        vline,
-                        vcol,
-                    )
+                # Stop pulling events at once: libyaml's cost grows quadratically with flow
+                # nesting, so consuming the rest of a hostile document would hang.
+                raise _InputError(
+                    "input-limit",
+                    f"nesting deeper than {MAX_DEPTH} levels; document not parsed further",
+                    vline,
+                    vcol,
                 )
-                doc.loaded = False
-                skipping = True
-                continue
             as_key = False
             if not stack:
                 pointer = ""
@@ -357,8 +343,6 @@ def _drive(parser: Any, line_offset: int, first_index: int, out: list[Document])
                     entries[pointer] = (vline, vcol, vline, vcol, False)
             stack.append(_Frame(container, pointer, is_map, event.anchor, (vline, vcol), as_key))
         elif etype is MappingEndEvent or etype is SequenceEndEvent:
-            if skipping:
-                continue
             frame = stack.pop()
             value = frame.value
             if frame.anchor is not None:
@@ -386,7 +370,6 @@ def _drive(parser: Any, line_offset: int, first_index: int, out: list[Document])
             stack = []
             anchors = {}
             total = 0
-            skipping = False
             root, have_root = None, False
         elif etype is DocumentEndEvent:
             assert doc is not None
