@@ -8,12 +8,15 @@ its params against the params schema it declares. Nothing here lists rules by ha
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 
 from kubelint.findings import Severity
 from kubelint.resources import load_schema
@@ -54,6 +57,9 @@ class RuleSpec:
     def validate_params(self, params: Mapping[str, Any], where: str) -> dict[str, Any]:
         merged = {**self.default_params(), **params}
         if self.params_schema:
+            if jsonschema_rs.validator_for(dict(self.params_schema)).is_valid(merged):
+                return merged
+            # Slow path only to explain the error well.
             validator = jsonschema.Draft202012Validator(self.params_schema)
             errors = sorted(validator.iter_errors(merged), key=lambda e: list(e.path))
             if errors:
@@ -76,6 +82,8 @@ class Profile:
     extends: tuple[str, ...]
     origin: str
     raw: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
+    # rule id -> minimum Kubernetes version (``since: "X.Y"``) from which the profile runs it
+    since: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _load_yaml(path: Path) -> Any:
@@ -94,18 +102,32 @@ def _load_yaml(path: Path) -> Any:
     return result.documents[0].data
 
 
+@cache
+def _rule_validator() -> Any:
+    return jsonschema_rs.validator_for(load_schema("rule.schema.json"))
+
+
 def parse_rule(data: Any, origin: str) -> RuleSpec:
-    validator = jsonschema.Draft202012Validator(load_schema("rule.schema.json"))
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    """Validate one rule definition. The compiled (Rust) validators make this cheap enough for
+    every run; the pure-Python validator is only used to explain an invalid file well."""
+    valid = _rule_validator().is_valid(data)
+    errors = (
+        []
+        if valid
+        else sorted(
+            jsonschema.Draft202012Validator(load_schema("rule.schema.json")).iter_errors(data),
+            key=lambda e: list(e.absolute_path),
+        )
+    )
     if errors:
         err = errors[0]
         loc = "/".join(str(p) for p in err.absolute_path) or "(top level)"
         raise CatalogError(f"{origin}: invalid rule at {loc}: {err.message}")
     params = data.get("params") or {}
     try:
-        jsonschema.Draft202012Validator.check_schema(params)
-        if data.get("schema") is not None:
-            jsonschema.Draft202012Validator.check_schema(data["schema"])
+        for schema in (params, data.get("schema")):
+            if isinstance(schema, dict) and not jsonschema_rs.meta.is_valid(schema):
+                jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
         raise CatalogError(f"{origin}: invalid JSON Schema in rule: {exc.message}") from exc
     return RuleSpec(
@@ -133,14 +155,32 @@ def parse_rule(data: Any, origin: str) -> RuleSpec:
     )
 
 
+_DIR_CACHE: dict[tuple[str, Path], tuple[tuple[tuple[str, int, int], ...], list[RuleSpec]]] = {}
+
+
+def _load_dir(owner: str, directory: Path) -> list[RuleSpec]:
+    """The rules of one directory, re-read only when a file changed (long-lived processes and
+    the test suite create many runs)."""
+    paths = sorted(directory.glob("*.yaml"))
+    signature = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    cached = _DIR_CACHE.get((owner, directory))
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    specs = []
+    for path in paths:
+        spec = parse_rule(_load_yaml(path), f"{owner}:{path.name}")
+        if spec.id != path.stem:
+            raise CatalogError(f"{path}: rule id {spec.id!r} does not match the file name")
+        specs.append(spec)
+    _DIR_CACHE[(owner, directory)] = (signature, specs)
+    return specs
+
+
 def load_rules(dirs: Iterable[tuple[str, Path]]) -> dict[str, RuleSpec]:
     """Load every ``*.yaml`` of the given (owner, directory) pairs; IDs must be unique."""
     rules: dict[str, RuleSpec] = {}
     for owner, directory in dirs:
-        for path in sorted(directory.glob("*.yaml")):
-            spec = parse_rule(_load_yaml(path), f"{owner}:{path.name}")
-            if spec.id != path.stem:
-                raise CatalogError(f"{path}: rule id {spec.id!r} does not match the file name")
+        for spec in _load_dir(owner, directory):
             if spec.id in rules:
                 raise CatalogError(
                     f"duplicate rule id {spec.id!r}: defined by {rules[spec.id].origin} "
@@ -164,11 +204,14 @@ def load_profiles(dirs: Iterable[tuple[str, Path]]) -> dict[str, Profile]:
             if isinstance(raw_rules, list):
                 raw_rules = {r: {} for r in raw_rules}
             rules: dict[str, Mapping[str, Any]] = {}
+            since: dict[str, tuple[int, int]] = {}
             for rid, conf in raw_rules.items():
                 conf = conf or {}
                 if not isinstance(conf, dict):
                     raise CatalogError(f"{path}: rule {rid}: expected a mapping")
                 rules[str(rid)] = conf.get("params") or {}
+                if conf.get("since") is not None:
+                    since[str(rid)] = _parse_since(conf["since"], f"{path}: rule {rid}")
             name = str(data.get("name") or path.stem)
             profiles[name] = Profile(
                 name=name,
@@ -177,8 +220,30 @@ def load_profiles(dirs: Iterable[tuple[str, Path]]) -> dict[str, Profile]:
                 extends=tuple(data.get("extends") or ()),
                 origin=f"{owner}:{path.name}",
                 raw=data,
+                since=since,
             )
     return profiles
+
+
+def _parse_since(value: Any, where: str) -> tuple[int, int]:
+    """``since: "1.34"`` -> (1, 34); a string is required (YAML reads 1.30 as the float 1.3)."""
+    m = re.fullmatch(r"(\d+)\.(\d+)", value) if isinstance(value, str) else None
+    if m is None:
+        raise CatalogError(f'{where}: `since` must be a quoted "MAJOR.MINOR" string, got {value!r}')
+    return int(m.group(1)), int(m.group(2))
+
+
+def profile_since(
+    name: str, profiles: Mapping[str, Profile], seen: tuple[str, ...] = ()
+) -> dict[str, tuple[int, int]]:
+    """Per-rule ``since`` gates of a profile, following ``extends`` (the child's entry wins)."""
+    if name not in profiles or name in seen:
+        return {}
+    out: dict[str, tuple[int, int]] = {}
+    for parent in profiles[name].extends:
+        out.update(profile_since(parent, profiles, (*seen, name)))
+    out.update(profiles[name].since)
+    return out
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:
@@ -188,9 +253,22 @@ def suggest(name: str, choices: Iterable[str]) -> str:
 
 
 def profile_rules(
-    name: str, profiles: Mapping[str, Profile], seen: tuple[str, ...] = ()
+    name: str,
+    profiles: Mapping[str, Profile],
+    seen: tuple[str, ...] = (),
+    kubernetes_version: tuple[int, int] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Rules (with params) of a profile, following ``extends`` (later entries win)."""
+    """Rules (with params) of a profile, following ``extends`` (later entries win).
+
+    With ``kubernetes_version``, rules whose ``since`` is newer than that version are left out.
+    """
+    if kubernetes_version is not None:
+        gates = profile_since(name, profiles)
+        return {
+            rid: params
+            for rid, params in profile_rules(name, profiles, seen).items()
+            if gates.get(rid, (0, 0)) <= kubernetes_version
+        }
     if name not in profiles:
         raise CatalogError(f'unknown profile "{name}"{suggest(name, profiles)}')
     if name in seen:

@@ -7,24 +7,28 @@ into file positions through the loader's position index and builds immutable fin
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import sys
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema_rs
 
 from kubelint.catalog import CatalogError, Profile, RuleSpec, profile_rules, suggest
-from kubelint.checks import KUBERNETES_VERSION_DEFAULT, CheckContext
+from kubelint.checks import KUBERNETES_VERSION_DEFAULT, CheckContext, RunNotes
 from kubelint.findings import Finding, Location, Severity, Violation
 from kubelint.lintset import LintSet
 from kubelint.loader import Document, InputProblem, decode, load_text
+from kubelint.mapping import Mapper, map_finding
+from kubelint.mapping import detect as detect_mapper
 from kubelint.model import K8sObject, PodSpec, get_path, split_api_version
 from kubelint.positions import PositionIndex, to_dotted
 from kubelint.sources import Skipped, Source
+from kubelint.suppress import Suppression, Suppressor
 
 INPUT_RULES = ("yaml-syntax-error", "duplicate-key", "invalid-object", "input-limit")
 KUSTOMIZE_GROUP = "kustomize.config.k8s.io"
@@ -48,6 +52,12 @@ class Options:
     kubernetes_version: tuple[int, int] = KUBERNETES_VERSION_DEFAULT
     complete: bool = False
     namespace: str | None = None
+    crds: tuple[dict[str, Any], ...] = ()  # --crd: CustomResourceDefinitions for schemas only
+    chart_dir: str | None = None  # --chart-dir: where `# Source:` templates of piped Helm live
+    kustomize_root: str | None = None  # --kustomize-root: the directory piped output was built from
+    include_tests: bool = False  # lint Helm test hooks (helm.sh/hook: test)
+    # Plugins' kubelint_pod_spec hook: (object) -> (pod spec pointer, metadata pointer) | None
+    pod_locator: Any = None
 
 
 @dataclass
@@ -70,8 +80,12 @@ class RunResult:
     skipped: list[Skipped] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    # (apiVersion, kind) -> objects no schema could validate (schema rules; summary)
+    not_validated: dict[tuple[str, str], int] = field(default_factory=dict)
     rules: list[RuleSpec] = field(default_factory=list)
     suppressed: int = 0
+    suppressed_findings: list[tuple[Finding, Suppression]] = field(default_factory=list)
+    baselined: int = 0
     sources: dict[str, str] = field(default_factory=dict)  # display name -> text (for reporters)
 
     def counts(self) -> dict[str, int]:
@@ -89,11 +103,13 @@ def select_rules(
     disable: Sequence[str] = (),
     only: Sequence[str] = (),
     params: Mapping[str, Mapping[str, Any]] | None = None,
+    kubernetes_version: tuple[int, int] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Rule IDs to run with their (unvalidated) params.
 
     Profiles replace the default set with the union of their rules; ``enable``/``disable``
     apply on top; ``only`` restricts to the given IDs. Input-problem rules always run.
+    With ``kubernetes_version``, profile rules gated by ``since: "X.Y"`` run only from X.Y.
     """
     for rid in (*enable, *disable, *only):
         if rid not in catalog:
@@ -105,7 +121,9 @@ def select_rules(
                 if name == "default":
                     selected.update({r.id: {} for r in catalog.values() if r.default})
                     continue
-                for rid, p in profile_rules(name, profiles).items():
+                for rid, p in profile_rules(
+                    name, profiles, kubernetes_version=kubernetes_version
+                ).items():
                     if rid not in catalog:
                         raise UsageError(
                             f'profile "{name}" names unknown rule "{rid}"{suggest(rid, catalog)}'
@@ -135,16 +153,24 @@ def activate(
     selection: Mapping[str, Mapping[str, Any]],
     checks: Mapping[str, Any],
     options: Options,
+    severities: Mapping[str, str] | None = None,
 ) -> list[ActiveRule]:
-    """Validate params, bind checks and compile declarative schemas (once per rule)."""
+    """Validate params, bind checks and compile declarative schemas (once per rule).
+
+    ``severities`` overrides a rule's severity (configuration); the rule keeps exactly one.
+    """
     active: list[ActiveRule] = []
     for rid in sorted(selection):
         spec = catalog[rid]
+        if severities and rid in severities:
+            spec = dataclasses.replace(spec, severity=Severity.parse(severities[rid]))
         try:
             params = spec.validate_params(selection[rid], "configuration")
         except CatalogError as exc:
             raise UsageError(str(exc)) from exc
-        ctx = CheckContext(rid, params, options.kubernetes_version, options.complete)
+        ctx = CheckContext(
+            rid, params, options.kubernetes_version, options.complete, crds=options.crds
+        )
         rule = ActiveRule(spec, ctx)
         if spec.check is not None:
             fn = checks.get(spec.check)
@@ -154,6 +180,13 @@ def activate(
                     f"provides{suggest(spec.check, checks)}"
                 )
             rule.fn = fn
+            validate = getattr(fn, "__kubelint_validate_params__", None)
+            if validate is not None:  # semantic checks a params JSON Schema cannot express
+                try:
+                    validate(params)
+                except ValueError as exc:
+                    message = f"configuration: invalid params for rule {rid}: {exc}"
+                    raise UsageError(message) from exc
         elif spec.schema is not None:
             rule.validator = jsonschema_rs.validator_for(spec.schema)
         active.append(rule)
@@ -186,8 +219,15 @@ def _named_path(obj: K8sObject, path: str) -> str:
 class Engine:
     """Runs a fixed set of active rules over sources."""
 
-    def __init__(self, rules: Iterable[ActiveRule], options: Options) -> None:
+    def __init__(
+        self,
+        rules: Iterable[ActiveRule],
+        options: Options,
+        suppressor: Suppressor | None = None,
+    ) -> None:
         self.options = options
+        self.suppressor = suppressor
+        self._objects: dict[int, K8sObject] = {}  # id(finding) -> its object (suppressions)
         self.rules = list(rules)
         by_target: dict[str, list[ActiveRule]] = {}
         for rule in self.rules:
@@ -197,6 +237,7 @@ class Engine:
         self.container_rules = by_target.get("container", [])
         self.set_rules = by_target.get("set", [])
         self.enabled = {r.id: r for r in self.rules}
+        self._mappers: dict[str, Mapper] = {}  # source name -> mapper of rendered output
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -211,10 +252,18 @@ class Engine:
             return []
         result.sources[source.name] = text
         loaded = load_text(text)
-        if "{{" in text and (
-            _TEMPLATE_LINE.search(text)
-            or any(p.rule == "yaml-syntax-error" for p in loaded.problems)
-            or any(d.complex_keys for d in loaded.documents)
+        mapper = source.mapper or detect_mapper(text, self.options)
+        if mapper is not None:
+            mapper.prepare(text, loaded)
+            self._mappers[source.name] = mapper
+        if (
+            mapper is None
+            and "{{" in text
+            and (
+                _TEMPLATE_LINE.search(text)
+                or any(p.rule == "yaml-syntax-error" for p in loaded.problems)
+                or any(d.complex_keys for d in loaded.documents)
+            )
         ):
             result.skipped.append(
                 Skipped(source.name, "Go template syntax (render it first, e.g. helm template)")
@@ -224,6 +273,10 @@ class Engine:
             self._input_finding(result, source.name, p)
         objects: list[K8sObject] = []
         for doc in loaded.documents:
+            reason = mapper.skip_reason(doc) if mapper is not None else None
+            if reason is not None:
+                result.skipped.append(Skipped(f"{source.name}:{doc.line}", reason))
+                continue
             objects.extend(self._document_objects(source, doc, result))
         return objects
 
@@ -286,9 +339,18 @@ class Engine:
 
     # -- running ---------------------------------------------------------------------------
 
-    def run(self, sources: Iterable[Source], result: RunResult | None = None) -> RunResult:
+    def run(
+        self,
+        sources: Iterable[Source],
+        result: RunResult | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> RunResult:
+        """Lint ``sources``; ``progress(files done, objects done)`` is called per file."""
         result = result or RunResult()
         result.rules = [r.spec for r in self.rules]
+        notes = RunNotes()  # one per run, shared by every rule's context
+        for rule in self.rules:
+            rule.ctx = dataclasses.replace(rule.ctx, notes=notes)
         sets: dict[str, list[K8sObject]] = {}
         for source in sources:
             if source.data is None:
@@ -296,17 +358,55 @@ class Engine:
             for obj in self.load_source(source, result):
                 if self.lint_object(obj, result):
                     sets.setdefault(obj.lint_set, []).append(obj)
+            if progress is not None:
+                progress(result.files, result.objects)
         if self.set_rules:
             for set_id, objs in sets.items():
                 lint_set = LintSet(set_id, objs, complete=self.options.complete)
                 for rule in self.set_rules:
                     self._call(rule, lint_set, None, result)
+        result.notices.extend(n for n in notes.notices if n not in result.notices)
+        for key, count in notes.not_validated.items():
+            result.not_validated[key] = result.not_validated.get(key, 0) + count
+        for mapper in self._mappers.values():  # templates/sources findings now point at
+            for name, text in mapper.texts.items():
+                result.sources.setdefault(name, text)
+        if self.suppressor is not None:
+            self._suppress(result, self.suppressor)
         result.findings.sort(key=Finding.sort_key)
         return result
+
+    def _suppress(self, result: RunResult, suppressor: Suppressor) -> None:
+        """Move suppressed findings out of ``result.findings`` (annotations, comments,
+        config exemptions, other linters' annotations)."""
+        lines: dict[str, list[str]] = {}
+        for name, text in result.sources.items():
+            suppressor.register_text(name, text)
+        kept: list[Finding] = []
+        for f in result.findings:
+            obj = self._objects.get(id(f))
+            hit = suppressor.annotation(f.rule, obj) if obj is not None else None
+            if hit is None:
+                file = f.location.file
+                if file not in lines:
+                    lines[file] = (result.sources.get(file) or "").splitlines()
+                hit = suppressor.comment(f.rule, file, f.location.line, lines[file])
+            if hit is None:
+                hit = suppressor.exemption(f)
+            if hit is None:
+                kept.append(f)
+            else:
+                result.suppressed_findings.append((f, hit))
+        result.findings = kept
+        result.suppressed = len(result.suppressed_findings)
 
     def lint_object(self, obj: K8sObject, result: RunResult) -> bool:
         """Run per-object rules; returns False when the object is too broken to relate."""
         result.objects += 1
+        if self.options.pod_locator is not None:
+            obj.extra.setdefault("pod_locator", self.options.pod_locator)
+        if self.suppressor is not None:
+            self.suppressor.register_object(obj)
         problems = obj.shape_problems()
         if "invalid-object" in self.enabled:
             for v in problems:
@@ -397,19 +497,27 @@ class Engine:
         pointer = target.base + v.path
         line, column, _ = target.doc.positions.locate(pointer, v.at)
         path = v.path
-        result.findings.append(
-            Finding(
-                rule=rule.id,
-                severity=rule.spec.severity,
-                message=v.message,
-                location=Location(target.file, line, column),
-                object=target.ref,
-                container=v.container,
-                path=path,
-                fingerprint=fingerprint(rule.id, target, _named_path(target, path)),
-                category=rule.spec.category,
-            )
+        location, rendered, message = Location(target.file, line, column), None, v.message
+        extra: dict[str, str] = {}
+        mapper = self._mappers.get(target.file) if self._mappers else None
+        if mapper is not None:  # rendered Helm/Kustomize output: point at the source file
+            location, rendered, message, extra = map_finding(mapper, target, v, location)
+        finding = Finding(
+            rule=rule.id,
+            severity=rule.spec.severity,
+            message=message,
+            location=location,
+            object=target.ref,
+            container=v.container,
+            path=path,
+            rendered=rendered,
+            fingerprint=fingerprint(rule.id, target, _named_path(target, path)),
+            category=rule.spec.category,
+            extra=extra,
         )
+        result.findings.append(finding)
+        if self.suppressor is not None:
+            self._objects[id(finding)] = target
 
     def _input_finding(self, result: RunResult, file: str, p: InputProblem) -> None:
         rule = self.enabled.get(p.rule)

@@ -8,10 +8,10 @@ name and pod-template label, so cost grows with the number of objects, not with 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from kubelint.labels import Selector
+from kubelint.labels import DOES_NOT_EXIST, IN, Selector
 from kubelint.model import K8sObject, PodSpec
 
 
@@ -27,6 +27,12 @@ class LintSet:
     _pods_by_ns: dict[str | None, list[PodSpec]] = field(default_factory=dict, repr=False)
     _pods_by_label: dict[tuple[str | None, str, str], list[PodSpec]] = field(
         default_factory=dict, repr=False
+    )
+    _by_kind_ns: dict[tuple[str, str | None], list[K8sObject]] = field(
+        default_factory=dict, repr=False
+    )
+    _scale_targets: dict[tuple[str, str, str | None, str], list[K8sObject]] | None = field(
+        default=None, repr=False
     )
 
     def __post_init__(self) -> None:
@@ -48,6 +54,10 @@ class LintSet:
         self._by_name = dict(by_name)
         self._pods_by_ns = dict(pods_by_ns)
         self._pods_by_label = dict(pods_by_label)
+        by_kind_ns: dict[tuple[str, str | None], list[K8sObject]] = defaultdict(list)
+        for obj in self.objects:
+            by_kind_ns[(obj.kind, obj.namespace)].append(obj)
+        self._by_kind_ns = dict(by_kind_ns)
 
     def of_kind(self, *kinds: str) -> Iterator[K8sObject]:
         for kind in kinds:
@@ -67,7 +77,18 @@ class LintSet:
         return self._pods_by_ns.get(namespace, [])
 
     def select_pods(self, namespace: str | None, selector: Selector) -> list[PodSpec]:
-        """Pod templates in ``namespace`` whose labels the selector matches."""
+        """Pod templates in ``namespace`` whose labels the selector matches.
+
+        Labels that controllers add to the pods they create (CONTROLLER_LABELS: a
+        StatefulSet's ``statefulset.kubernetes.io/pod-name``, a Deployment's
+        ``pod-template-hash``, …) count as present, with any value they can take.
+        """
+        if any(key in CONTROLLER_LABEL_KEYS for key in _selector_keys(selector)):
+            return [
+                pod
+                for pod in self._pool(namespace, selector)
+                if matches_with_controller_labels(selector, pod)
+            ]
         match_labels = selector.match_labels
         if match_labels:
             smallest: list[PodSpec] | None = None
@@ -81,3 +102,137 @@ class LintSet:
         else:
             pool = self.pods_in(namespace)
         return [pod for pod in pool if selector.matches(pod.labels)]
+
+    def in_namespace(self, kind: str, namespace: str | None) -> list[K8sObject]:
+        """Objects of ``kind`` in ``namespace`` (after defaulting)."""
+        return self._by_kind_ns.get((kind, namespace), [])
+
+    def find_in_group(
+        self, group: str, kind: str, namespace: str | None, name: str
+    ) -> list[K8sObject]:
+        """Objects with this API group (version ignored), kind, namespace and name."""
+        return [obj for obj in self.find(kind, namespace, name) if obj.group == group]
+
+    def scalers_of(self, obj: K8sObject) -> list[K8sObject]:
+        """HorizontalPodAutoscalers whose ``scaleTargetRef`` names ``obj`` (group, kind, name).
+
+        A scaleTargetRef without apiVersion matches on kind and name alone.
+        """
+        if self._scale_targets is None:
+            targets: dict[tuple[str, str, str | None, str], list[K8sObject]] = defaultdict(list)
+            for hpa in self.of_kind("HorizontalPodAutoscaler"):
+                ref = hpa.get("/spec/scaleTargetRef")
+                if not isinstance(ref, dict):
+                    continue
+                kind, name, api = ref.get("kind"), ref.get("name"), ref.get("apiVersion")
+                if not isinstance(kind, str) or not isinstance(name, str):
+                    continue
+                group = api.partition("/")[0] if isinstance(api, str) and "/" in api else ""
+                if not isinstance(api, str) or not api:
+                    group = "*"
+                targets[(group, kind, hpa.namespace, name)].append(hpa)
+            self._scale_targets = dict(targets)
+        key = (obj.kind, obj.namespace, obj.name)
+        return [
+            *self._scale_targets.get((obj.group, *key), []),
+            *self._scale_targets.get(("*", *key), []),
+        ]
+
+    def _pool(self, namespace: str | None, selector: Selector) -> list[PodSpec]:
+        """Candidates for ``selector``: the smallest label bucket of its non-controller
+        matchLabels, else every pod template of the namespace."""
+        smallest: list[PodSpec] | None = None
+        for key, value in selector.match_labels:
+            if key in CONTROLLER_LABEL_KEYS:
+                continue
+            bucket = self._pods_by_label.get((namespace, key, value), [])
+            if smallest is None or len(bucket) < len(smallest):
+                smallest = bucket
+        return self.pods_in(namespace) if smallest is None else smallest
+
+
+def _any_value(name: str, value: str) -> bool:
+    return True
+
+
+def _digits(name: str, value: str) -> bool:
+    return value.isdigit()
+
+
+def _is_name(name: str, value: str) -> bool:
+    return value == name
+
+
+def _name_and_number(name: str, value: str) -> bool:
+    head, sep, tail = value.rpartition("-")
+    return bool(sep) and head == name and tail.isdigit()
+
+
+_JOB_LABELS: dict[str, Callable[[str, str], bool]] = {
+    "controller-uid": _any_value,
+    "batch.kubernetes.io/controller-uid": _any_value,
+    "job-name": _is_name,
+    "batch.kubernetes.io/job-name": _is_name,
+    "batch.kubernetes.io/job-completion-index": _digits,
+}
+
+# Labels a controller adds to every pod it creates, which the pod template does not carry,
+# with a test of the values they can take given the workload's name.
+CONTROLLER_LABELS: dict[str, dict[str, Callable[[str, str], bool]]] = {
+    "Deployment": {"pod-template-hash": _any_value},
+    "StatefulSet": {
+        "controller-revision-hash": _any_value,
+        "statefulset.kubernetes.io/pod-name": _name_and_number,
+        "apps.kubernetes.io/pod-index": _digits,
+    },
+    "DaemonSet": {"controller-revision-hash": _any_value, "pod-template-generation": _digits},
+    "Job": _JOB_LABELS,
+    "CronJob": {
+        **_JOB_LABELS,
+        "job-name": _name_and_number,
+        "batch.kubernetes.io/job-name": _name_and_number,
+    },
+    "Rollout": {"rollouts-pod-template-hash": _any_value},
+}
+CONTROLLER_LABEL_KEYS = frozenset(key for labels in CONTROLLER_LABELS.values() for key in labels)
+
+
+def _selector_keys(selector: Selector) -> Iterator[str]:
+    for key, _ in selector.match_labels:
+        yield key
+    for requirement in selector.expressions:
+        yield requirement.key
+
+
+def matches_with_controller_labels(selector: Selector, pod: PodSpec) -> bool:
+    """Whether some pod created from ``pod``'s template can match ``selector``, counting the
+    labels its controller adds (a label written in the template wins)."""
+    labels = pod.labels
+    added = CONTROLLER_LABELS.get(pod.obj.kind, {})
+    name = pod.obj.name
+    for key, value in selector.match_labels:
+        if key in labels or key not in added:
+            if labels.get(key) != value:
+                return False
+        elif not added[key](name, value):
+            return False
+    for requirement in selector.expressions:
+        key = requirement.key
+        if key in labels or key not in added:
+            if not requirement.matches(labels):
+                return False
+        elif not _may_match(requirement.operator, requirement.values, added[key], name):
+            return False
+    return True
+
+
+def _may_match(
+    operator: str, values: tuple[str, ...], test: Callable[[str, str], bool], name: str
+) -> bool:
+    """Whether a controller-added label (whose values ``test`` accepts) can satisfy a
+    requirement: it always exists, and NotIn leaves other values possible."""
+    if operator == DOES_NOT_EXIST:
+        return False
+    if operator == IN:
+        return any(test(name, value) for value in values)
+    return True

@@ -57,6 +57,16 @@ CLUSTER_SCOPED_KINDS = frozenset(
         "VolumeAttachment",
         "VolumeAttributesClass",
         "ClusterTrustBundle",
+        # Built-in alpha/internal kinds, and widely installed cluster-scoped CRD kinds.
+        "AuditSink",
+        "ClusterCIDR",
+        "DeviceTaintRule",
+        "InitializerConfiguration",
+        "ResourceClass",
+        "StorageVersion",
+        "GatewayClass",
+        "VolumeSnapshotClass",
+        "VolumeSnapshotContent",
     }
 )
 
@@ -343,6 +353,9 @@ class K8sObject:
     def pod(self) -> PodSpec | None:
         """The pod spec of a workload (any kind with a pod template), else None."""
         paths = POD_SPEC_PATHS.get(self.kind)
+        locator = self.extra.get("pod_locator")
+        if paths is None and locator is not None and self.kind not in CLUSTER_SCOPED_KINDS:
+            paths = locator(self)  # a plugin knows where this kind keeps its pod template
         if paths is None:
             if self.kind in CLUSTER_SCOPED_KINDS or not isinstance(
                 get_path(self.raw, GENERIC_POD_SPEC[0] + "/containers"), list

@@ -48,6 +48,18 @@ class Plugins:
                 dirs.append((impl.plugin_name, Path(d)))
         return dirs
 
+    def pod_locator(self) -> Any:
+        """A function (object) -> (pod spec pointer, metadata pointer) | None asking plugins'
+        ``kubelint_pod_spec`` hook, or None when no plugin implements it."""
+        hook = self.manager.hook.kubelint_pod_spec
+        if not hook.get_hookimpls():
+            return None
+
+        def locate(obj: Any) -> Any:
+            return hook(obj=obj)
+
+        return locate
+
     def reporters(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for impl in reversed(self.manager.hook.kubelint_reporters.get_hookimpls()):

@@ -33,6 +33,7 @@ class Source:
     skip_reason: str | None = None
     error: str | None = None
     lint_set: str = "files"  # id of the lint set it belongs to
+    mapper: Any = None  # mapping.Mapper for rendered output (helm/kustomize), else None
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ def test_plain_text_lines_and_summary(tmp_path: Path) -> None:
     assert run.exit_code == 1
     lines = run.stdout.splitlines()
     assert lines[0] == (
-        f"{path.as_posix()}:8:14: warning latest-tag container \"web\" image \"nginx\" has no tag "
+        f'{path.as_posix()}:8:14: warning latest-tag container "web" image "nginx" has no tag '
         "(resolves to docker.io/library/nginx:latest)"
     )
     assert lines[-1] == "0 errors, 1 warning, 0 info in 1 object from 1 file"
@@ -58,7 +58,7 @@ def test_json_report_matches_schema_and_contract(tmp_path: Path) -> None:
     report = run.json()
     jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(report)
     assert report["tool"] == {"name": "kubelint", "version": __version__}
-    latest = [f for f in report["findings"] if f["rule"] == "latest-tag"][0]
+    latest = next(f for f in report["findings"] if f["rule"] == "latest-tag")
     assert latest["object"] == {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -96,7 +96,10 @@ def test_clean_input_exits_zero(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--only", "latest-tags"], 'unknown rule "latest-tags" (did you mean "latest-tag"?)'),
-        (["--enable", "host-networks"], 'unknown rule "host-networks" (did you mean "host-network"?)'),
+        (
+            ["--enable", "host-networks"],
+            'unknown rule "host-networks" (did you mean "host-network"?)',
+        ),
         (["--format", "jsno"], 'unknown format "jsno" (did you mean "json"?)'),
         (["--profile", "nosuch"], 'unknown profile "nosuch"'),
         (["--fail-on", "warn"], "--fail-on must be one of"),
@@ -104,9 +107,7 @@ def test_clean_input_exits_zero(tmp_path: Path) -> None:
         (["--report", "json"], "--report expects FORMAT=PATH"),
     ],
 )
-def test_usage_errors_exit_2_with_suggestion(
-    tmp_path: Path, args: list[str], message: str
-) -> None:
+def test_usage_errors_exit_2_with_suggestion(tmp_path: Path, args: list[str], message: str) -> None:
     path = write(tmp_path, "pod.yaml", POD)
     run = run_cli("lint", str(path), *args)
     assert run.exit_code == 2
@@ -205,7 +206,8 @@ def test_verbose_lists_skipped(tmp_path: Path) -> None:
 
 
 def test_go_template_file_outside_a_chart_is_skipped(tmp_path: Path) -> None:
-    write(tmp_path, "svc-template.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{name}}\n")
+    text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{name}}\n"
+    write(tmp_path, "svc-template.yaml", text)
     run = run_cli("lint", str(tmp_path), "--verbose", "--format", "json")
     assert run.json()["findings"] == []
     assert "Go template syntax" in run.stderr

@@ -39,8 +39,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     }
 
 
-def report_dict(result: RunResult) -> dict[str, Any]:
-    return {
+def report_dict(result: RunResult, show_suppressed: bool = False) -> dict[str, Any]:
+    report: dict[str, Any] = {
         "version": REPORT_VERSION,
         "tool": {"name": "kubelint", "version": __version__},
         "findings": [finding_dict(f) for f in result.findings],
@@ -50,8 +50,22 @@ def report_dict(result: RunResult) -> dict[str, Any]:
             "skipped_documents": len(result.skipped),
             "findings": result.counts(),
             "suppressed": result.suppressed,
+            "baselined": result.baselined,
+            "not_validated": [
+                {"apiVersion": api_version, "kind": kind, "objects": count}
+                for (api_version, kind), count in sorted(result.not_validated.items())
+            ],
         },
     }
+    if show_suppressed:
+        report["suppressed"] = [
+            {
+                **finding_dict(f),
+                "suppression": {"kind": s.kind, "reason": s.reason, "where": s.where},
+            }
+            for f, s in result.suppressed_findings
+        ]
+    return report
 
 
 class JsonReporter(Reporter):
@@ -59,5 +73,6 @@ class JsonReporter(Reporter):
     description = "machine-readable JSON (schemas/report.schema.json)"
 
     def finish(self, result: RunResult) -> None:
-        json.dump(report_dict(result), self.out, indent=2, ensure_ascii=False)
+        report = report_dict(result, bool(self.options.get("show_suppressed")))
+        json.dump(report, self.out, indent=2, ensure_ascii=False)
         self.out.write("\n")

@@ -38,6 +38,8 @@ def summary_line(result: RunResult) -> str:
         extras.append(f"{len(result.skipped)} skipped")
     if result.suppressed:
         extras.append(f"{result.suppressed} suppressed")
+    if result.baselined:
+        extras.append(f"{result.baselined} in baseline")
     if extras:
         line += f" ({', '.join(extras)})"
     return line
@@ -56,6 +58,9 @@ class TextReporter(Reporter):
         if not self.options.get("rich"):
             for f in result.findings:
                 self.out.write(plain_line(f) + "\n")
+            if self.options.get("show_suppressed"):
+                for f, s in sorted(result.suppressed_findings, key=lambda fs: fs[0].sort_key()):
+                    self.out.write(f"{plain_line(f)} (suppressed by {s.kind}: {s.reason})\n")
             self.out.write(summary_line(result) + "\n")
             return
         console = Console(
@@ -79,6 +84,12 @@ class TextReporter(Reporter):
                     src = lines[loc.line - 1]
                     console.print(Text(f"    {loc.line:>4} | {src}", style="dim"))
                     console.print(Text(" " * (11 + loc.column - 1) + "^", style=_STYLE[f.severity]))
+            console.print()
+        if self.options.get("show_suppressed") and result.suppressed_findings:
+            console.print(Text("Suppressed", style="bold underline"))
+            for f, s in sorted(result.suppressed_findings, key=lambda fs: fs[0].sort_key()):
+                line = f"  {plain_line(f)} (suppressed by {s.kind}: {s.reason})"
+                console.print(Text(line, style="dim"))
             console.print()
         if result.findings:
             table = Table(title="Findings by rule", show_edge=False)

@@ -1,0 +1,323 @@
+"""Run ``helm template`` and ``kustomize build`` and turn their output into lint sources.
+
+Each render and each build becomes one ``Source`` with its own lint set and a mapper
+(kubelint/mapping.py) that points findings back at the files a user edits. Nothing is ever
+written into the user's tree: Kustomize origin annotations are switched on through a temporary
+wrapper kustomization that names the target by a relative path (kustomize refuses absolute ones).
+A missing tool is a clear error (exit 2) that says how to pipe rendered output instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kubelint.loader import decode, load_text
+from kubelint.mapping import HelmMapper, KustomizeMapper
+from kubelint.sources import (
+    KUSTOMIZATION_FILES,
+    VENDORED_DIRS,
+    Skipped,
+    Source,
+    display_name,
+)
+
+TIMEOUT = 300  # seconds per render or build
+
+HELM_MISSING = (
+    "helm is not installed (not found on PATH; name it with --helm-bin PATH). "
+    "Or render the chart yourself and pipe the output: "
+    "`helm template RELEASE ./chart | kubelint lint - --chart-dir ./chart`"
+)
+KUSTOMIZE_MISSING = (
+    "neither kustomize nor kubectl is installed (not found on PATH). Or build it yourself with "
+    "origin annotations (`buildMetadata: [originAnnotations]` in the kustomization) and pipe "
+    "the output: `kustomize build DIR | kubelint lint - --kustomize-root DIR`"
+)
+
+
+class RenderError(Exception):
+    """A render or build that cannot run or failed: exit code 2 with this message."""
+
+
+@dataclass
+class RenderOptions:
+    """What the command line asked to render."""
+
+    helm: list[str] = field(default_factory=list)  # chart directories (--helm)
+    values: list[str] = field(default_factory=list)  # -f/--values, for every render
+    set_values: list[str] = field(default_factory=list)  # --set k=v
+    values_sets: list[str] = field(default_factory=list)  # one render each (comma-separated)
+    release_name: str = "release-name"
+    namespace: str | None = None
+    helm_bin: str | None = None
+    include_tests: bool = False
+    helm_auto: bool = False
+    kustomize: list[str] = field(default_factory=list)  # directories (--kustomize)
+    kustomize_auto: bool = False
+
+
+# --- tools --------------------------------------------------------------------------------------
+
+
+def find_helm(helm_bin: str | None = None) -> str | None:
+    """The helm executable: ``--helm-bin`` (a path or a name on PATH), else ``helm`` on PATH."""
+    if helm_bin:
+        if os.sep in helm_bin or (os.altsep and os.altsep in helm_bin):
+            return helm_bin if os.access(helm_bin, os.X_OK) and Path(helm_bin).is_file() else None
+        return shutil.which(helm_bin)
+    return shutil.which("helm")
+
+
+def find_kustomize() -> list[str] | None:
+    """``kustomize build`` when kustomize is installed, else ``kubectl kustomize``."""
+    kustomize = shutil.which("kustomize")
+    if kustomize:
+        return [kustomize, "build"]
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        return [kubectl, "kustomize"]
+    return None
+
+
+def _run(cmd: Sequence[str], what: str, cwd: str | None = None) -> bytes:
+    try:
+        proc = subprocess.run(list(cmd), capture_output=True, timeout=TIMEOUT, cwd=cwd, check=False)
+    except FileNotFoundError as exc:
+        raise RenderError(f"{what}: cannot run {cmd[0]}: {exc.strerror or exc}") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise RenderError(f"{what}: timed out after {TIMEOUT}s") from exc
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", errors="replace").strip() or f"exit {proc.returncode}"
+        raise RenderError(f"{what} failed: {detail}")
+    return proc.stdout
+
+
+# --- Helm ---------------------------------------------------------------------------------------
+
+
+def helm_sources(chart: str, opts: RenderOptions) -> list[Source]:
+    """One source per values set: ``helm template`` of ``chart``, mapped to its templates."""
+    chart_dir = Path(chart)
+    if not (chart_dir / "Chart.yaml").is_file():
+        raise RenderError(f"{chart}: not a Helm chart directory (no Chart.yaml)")
+    helm = find_helm(opts.helm_bin)
+    if helm is None:
+        raise RenderError(HELM_MISSING)
+    shown = display_name(chart_dir)
+    out: list[Source] = []
+    values_sets: list[str | None] = list(opts.values_sets) or [None]
+    for values_set in values_sets:
+        cmd = [helm, "template", opts.release_name, str(chart_dir), "--include-crds"]
+        if opts.namespace:
+            cmd += ["--namespace", opts.namespace]
+        for f in opts.values:
+            cmd += ["--values", f]
+        if values_set:
+            for f in values_set.split(","):
+                cmd += ["--values", f]
+        for s in opts.set_values:
+            cmd += ["--set", s]
+        name = f"helm template {shown}" + (f" -f {values_set}" if values_set else "")
+        data = _run(cmd, name)
+        mapper = HelmMapper(
+            chart_dir.resolve(),
+            include_tests=opts.include_tests,
+            tag=values_set,
+            fallback=(chart_dir / "Chart.yaml").resolve(),
+        )
+        lint_set = f"helm:{shown}:{values_set or ''}"
+        out.append(Source(name=name, path=None, data=data, lint_set=lint_set, mapper=mapper))
+    return out
+
+
+# --- Kustomize ----------------------------------------------------------------------------------
+
+
+def kustomization_file(directory: Path) -> Path | None:
+    for name in KUSTOMIZATION_FILES:
+        if (directory / name).is_file():
+            return directory / name
+    return None
+
+
+def kustomize_source(directory: str) -> Source:
+    """``kustomize build`` of ``directory`` with origin annotations, mapped to its sources."""
+    target = Path(os.path.realpath(directory))
+    kfile = kustomization_file(target)
+    if kfile is None:
+        raise RenderError(f"{directory}: no kustomization.yaml in this directory")
+    tool = find_kustomize()
+    if tool is None:
+        raise RenderError(KUSTOMIZE_MISSING)
+    shown = display_name(Path(directory))
+    name = f"kustomize build {shown}"
+    with tempfile.TemporaryDirectory(prefix="kubelint-kustomize-") as tmp:
+        wrapper = os.path.realpath(tmp)
+        try:
+            rel = os.path.relpath(target, wrapper)
+        except ValueError as exc:  # another drive (Windows): no relative path exists
+            raise RenderError(f"{name}: cannot name {target} relative to {wrapper}") from exc
+        Path(wrapper, "kustomization.yaml").write_text(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+            "kind: Kustomization\n"
+            "buildMetadata: [originAnnotations]\n"
+            f"resources:\n- {_yaml_str(rel)}\n",
+            encoding="utf-8",
+        )
+        data = _run([*tool, wrapper], name, cwd=wrapper)
+    mapper = KustomizeMapper(Path(wrapper), target, fallback=kfile)
+    return Source(name=name, path=None, data=data, lint_set=f"kustomize:{shown}", mapper=mapper)
+
+
+def _yaml_str(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _kustomization_refs(kfile: Path) -> tuple[Any, set[Path], set[Path]]:
+    """(kind, directories, files) a kustomization includes through resources/bases/components."""
+    dirs: set[Path] = set()
+    files: set[Path] = set()
+    try:
+        text, _ = decode(kfile.read_bytes())
+    except OSError:
+        return None, dirs, files
+    if text is None:
+        return None, dirs, files
+    docs = [d.data for d in load_text(text).documents if isinstance(d.data, dict)]
+    if not docs:
+        return None, dirs, files
+    data = docs[0]
+    for fld in ("resources", "bases", "components"):
+        entries = data.get(fld)
+        if not isinstance(entries, list):
+            continue
+        for entry in entries:
+            if isinstance(entry, str) and "://" not in entry:
+                path = Path(os.path.normpath(kfile.parent / entry))
+                (dirs if path.is_dir() else files).add(path)
+    return data.get("kind"), dirs, files
+
+
+def _tree_dirs(paths: Iterable[str]) -> list[Path]:
+    out: list[Path] = []
+    for raw in paths:
+        root = Path(raw)
+        if raw == "-" or not root.is_dir():
+            continue
+        for dirpath, dirnames, _ in os.walk(root):
+            dirnames[:] = sorted(
+                d for d in dirnames if not d.startswith(".") and d not in VENDORED_DIRS
+            )
+            out.append(Path(dirpath))
+    return out
+
+
+def find_kustomizations(paths: Iterable[str]) -> dict[Path, set[Path]]:
+    """Top-level kustomization directories below ``paths`` (those no other one includes), each
+    with the resource files its build includes (linted through the build instead)."""
+    found: dict[Path, tuple[set[Path], set[Path]]] = {}
+    for directory in _tree_dirs(paths):
+        kfile = kustomization_file(directory)
+        if kfile is None:
+            continue
+        kind, dirs, refs = _kustomization_refs(kfile)
+        if kind == "Component":
+            continue
+        found[Path(os.path.realpath(directory))] = (
+            {Path(os.path.realpath(d)) for d in dirs},
+            {Path(os.path.realpath(f)) for f in refs},
+        )
+    included = {d for dirs, _ in found.values() for d in dirs}
+    out: dict[Path, set[Path]] = {}
+    for root in sorted(d for d in found if d not in included):
+        files: set[Path] = set()
+        todo, seen = [root], set()
+        while todo:
+            cur = todo.pop()
+            if cur in seen or cur not in found:
+                continue
+            seen.add(cur)
+            files |= found[cur][1]
+            todo.extend(found[cur][0])
+        out[root] = files
+    return out
+
+
+def find_charts(paths: Iterable[str]) -> list[Path]:
+    """Chart directories below ``paths``; subcharts (under a chart's charts/) render with it."""
+    charts: list[Path] = []
+    for directory in _tree_dirs(paths):
+        if not (directory / "Chart.yaml").is_file():
+            continue
+        if any(c in directory.parents and directory.is_relative_to(c / "charts") for c in charts):
+            continue
+        charts.append(directory)
+    return charts
+
+
+# --- the whole plan -----------------------------------------------------------------------------
+
+
+def render_all(
+    opts: RenderOptions, paths: Sequence[str], sources: list[Source]
+) -> tuple[list[Source], list[Skipped], list[str]]:
+    """Sources to lint after rendering what was asked, the skipped charts and the errors.
+
+    Explicit ``--helm``/``--kustomize`` failures raise RenderError (exit 2). Charts and
+    kustomizations met in the linted tree are rendered with ``--helm-auto`` /
+    ``--kustomize-auto``; their failures are errors that do not stop the run.
+    """
+    out = list(sources)
+    skipped: list[Skipped] = []
+    errors: list[str] = []
+    for chart in opts.helm:
+        out.extend(helm_sources(chart, opts))
+    for directory in opts.kustomize:
+        out.append(kustomize_source(directory))
+    tree = [p for p in paths if p != "-"]
+    if not tree:
+        return out, skipped, errors
+    explicit_charts = {Path(c).resolve() for c in opts.helm}
+    for chart_dir in find_charts(tree):
+        if chart_dir.resolve() in explicit_charts:
+            continue
+        shown = display_name(chart_dir)
+        if not opts.helm_auto:
+            hint = "lint it with --helm-auto or --helm, or pipe `helm template` output to '-'"
+            skipped.append(Skipped(shown, f"Helm chart ({hint})"))
+        elif find_helm(opts.helm_bin) is None:
+            hint = "helm not found: install it, or pipe `helm template` output to '-'"
+            skipped.append(Skipped(shown, f"Helm chart ({hint})"))
+        else:
+            try:
+                out.extend(helm_sources(str(chart_dir), opts))
+            except RenderError as exc:
+                errors.append(str(exc))
+    if opts.kustomize_auto:
+        explicit = {Path(os.path.realpath(d)) for d in opts.kustomize}
+        built: list[Source] = []
+        covered: set[Path] = set()
+        for root, files in find_kustomizations(tree).items():
+            if root in explicit:
+                continue
+            try:
+                built.append(kustomize_source(os.path.relpath(root)))
+            except RenderError as exc:
+                errors.append(str(exc))
+                continue
+            covered |= files
+        kept: list[Source] = []
+        for s in out:
+            if s.path is not None and Path(os.path.realpath(s.path)) in covered:
+                skipped.append(Skipped(s.name, "linted through its kustomize build"))
+            else:
+                kept.append(s)
+        out = kept + built
+    return out, skipped, errors

@@ -1,0 +1,66 @@
+"""``--format gitlab``: a GitLab Code Quality report (``artifacts:reports:codequality``).
+
+A JSON array of issues with the fields GitLab documents: ``description``, ``check_name``,
+``fingerprint`` (unique per finding, stable across runs and line moves), ``severity`` (``info``,
+``minor``, ``major``, ``critical``, ``blocker``) and ``location.path`` (relative to the repository
+root) with ``location.lines.begin``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kubelint.catalog import RuleSpec
+from kubelint.engine import RunResult
+from kubelint.findings import Finding, Severity
+from kubelint.reporters import Reporter
+from kubelint.reporters._ci import RepoPaths, unique_fingerprints
+
+SEVERITIES = ("info", "minor", "major", "critical", "blocker")
+
+
+def code_quality_severity(severity: Severity, spec: RuleSpec | None) -> str:
+    """info → info, warning → minor, error → major; security errors rise to critical, and to
+    blocker when their security-severity is 9.0 or more (GitHub's "critical" band)."""
+    if severity is Severity.INFO:
+        return "info"
+    if severity is Severity.WARNING:
+        return "minor"
+    if spec is not None and "security" in spec.tags:
+        return "blocker" if (spec.security_severity or 0.0) >= 9.0 else "critical"
+    return "major"
+
+
+def issue(f: Finding, fingerprint: str, spec: RuleSpec | None, paths: RepoPaths) -> dict[str, Any]:
+    return {
+        "type": "issue",
+        "description": f.message,
+        "check_name": f.rule,
+        "categories": ["Security" if spec is not None and "security" in spec.tags else "Bug Risk"],
+        "fingerprint": fingerprint,
+        "severity": code_quality_severity(f.severity, spec),
+        "location": {
+            "path": paths.display(f.location.file),
+            "lines": {"begin": max(1, f.location.line)},
+        },
+    }
+
+
+def code_quality(result: RunResult, paths: RepoPaths | None = None) -> list[dict[str, Any]]:
+    paths = paths or RepoPaths.current()
+    specs = {s.id: s for s in result.rules}
+    fingerprints = unique_fingerprints(result.findings, paths)
+    return [
+        issue(f, fp, specs.get(f.rule), paths)
+        for f, fp in zip(result.findings, fingerprints, strict=True)
+    ]
+
+
+class GitlabReporter(Reporter):
+    format_name = "gitlab"
+    description = "GitLab Code Quality JSON"
+
+    def finish(self, result: RunResult) -> None:
+        json.dump(code_quality(result), self.out, indent=2, ensure_ascii=False)
+        self.out.write("\n")

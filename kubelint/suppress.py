@@ -1,0 +1,232 @@
+"""Suppressions: annotations, YAML comments, config exemptions, and other linters' annotations.
+
+Order of precedence is irrelevant: a finding is suppressed when any mechanism matches it, and
+the first match found (annotation, comment, exemption) is recorded as the reason. Every
+mechanism remembers whether it matched anything, so unused suppressions can be reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from kubelint.config import Exemption
+from kubelint.findings import Finding
+from kubelint.loader import decode, load_text
+from kubelint.model import K8sObject
+from kubelint.resources import package_data
+
+IGNORE = "kubelint.io/ignore"
+IGNORE_PREFIX = "kubelint.io/ignore-"
+COMMENT_RE = re.compile(
+    r"#\s*kubelint:\s*disable=([A-Za-z0-9_,\s-]+?)(?:\s+--\s*(?P<reason>.*?))?\s*$"
+)
+
+
+@dataclass(frozen=True)
+class Suppression:
+    kind: str  # annotation | comment | exemption | foreign
+    reason: str
+    where: str  # file:line of the suppression, or the object for annotations
+
+
+@cache
+def foreign_table() -> dict[str, dict[str, tuple[str, ...]]]:
+    """{tool: {their check name: (kubelint rule IDs, ...)}} from data/foreign-suppressions.yaml."""
+    path = package_data("foreign-suppressions.yaml")
+    text, _ = decode(path.read_bytes())
+    assert text is not None
+    data = load_text(text).documents[0].data
+    table: dict[str, dict[str, tuple[str, ...]]] = {}
+    for tool, mapping in (data.get("tools") or {}).items():
+        checks = mapping.get("checks") or {}
+        table[tool] = {
+            str(name).lower(): tuple(ids if isinstance(ids, list) else [ids])
+            for name, ids in checks.items()
+        }
+    return table
+
+
+def _split_rules(value: str) -> Iterator[tuple[str, str]]:
+    """``"a, b: reason"`` -> (a, ""), (b, "reason")."""
+    for part in value.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        rule, _, reason = part.partition(":")
+        yield rule.strip(), reason.strip()
+
+
+class Suppressor:
+    """Decides whether a finding is suppressed, and tracks which suppressions were used."""
+
+    def __init__(
+        self,
+        exemptions: Iterable[Exemption] = (),
+        foreign: bool = True,
+        today: dt.date | None = None,
+        base: str = "",
+    ) -> None:
+        today = today or dt.date.today()
+        self.active: list[Exemption] = []
+        self.expired: list[Exemption] = []
+        for ex in exemptions:
+            if ex.expires and dt.date.fromisoformat(ex.expires) < today:
+                self.expired.append(ex)
+            else:
+                self.active.append(ex)
+        self.foreign = foreign
+        self.base = base
+        self.used: set[str] = set()
+        self.seen: dict[str, str] = {}  # suppression key -> description (for unused reports)
+        for ex in self.active:
+            self.seen[f"exemption|{ex.origin}"] = f"{ex.origin}: exemption ({ex.reason})"
+
+    def register_object(self, obj: K8sObject) -> None:
+        """Record the object's suppression annotations (for --report-unused-suppressions)."""
+        for notes, where in self._annotation_sources(obj):
+            for name, value in notes.items():
+                if name == IGNORE and isinstance(value, str):
+                    for rid, _ in _split_rules(value):
+                        self.seen.setdefault(
+                            f"annotation|{where}|{rid}", f'{where}: {IGNORE}: "{rid}"'
+                        )
+                elif isinstance(name, str) and name.startswith(IGNORE_PREFIX):
+                    rid = name[len(IGNORE_PREFIX) :]
+                    self.seen.setdefault(f"annotation|{where}|{rid}", f"{where}: {name}")
+
+    def register_text(self, file: str, text: str) -> None:
+        """Record `# kubelint: disable=` comments of a file."""
+        if "kubelint:" not in text:
+            return
+        for n, line in enumerate(text.splitlines(), start=1):
+            if "kubelint:" in line and COMMENT_RE.search(line):
+                self.seen.setdefault(f"comment|{file}|{n}", f"{file}:{n}: {line.strip()}")
+
+    # -- annotations -------------------------------------------------------------------------
+
+    def _annotation_sources(self, obj: K8sObject) -> Iterator[tuple[Mapping[str, Any], str]]:
+        yield obj.annotations, f"{obj.file}: {obj.kind} {obj.name} metadata.annotations"
+        pod = obj.pod
+        if pod is not None and pod.meta_pointer not in (None, "/metadata"):
+            yield pod.annotations, f"{obj.file}: {obj.kind} {obj.name} pod template annotations"
+
+    def annotation(self, rule: str, obj: K8sObject) -> Suppression | None:
+        for notes, where in self._annotation_sources(obj):
+            ignore = notes.get(IGNORE)
+            if isinstance(ignore, str):
+                for rid, reason in _split_rules(ignore):
+                    key = f"annotation|{where}|{rid}"
+                    if rid == rule:
+                        self.used.add(key)
+                        return Suppression("annotation", reason or "(no reason given)", where)
+            for name, value in notes.items():
+                if isinstance(name, str) and name.startswith(IGNORE_PREFIX):
+                    rid = name[len(IGNORE_PREFIX) :]
+                    key = f"annotation|{where}|{rid}"
+                    if rid == rule:
+                        self.used.add(key)
+                        reason = value if isinstance(value, str) and value else "(no reason given)"
+                        return Suppression("annotation", reason, where)
+            if self.foreign:
+                found = self._foreign(rule, notes, where)
+                if found is not None:
+                    return found
+        return None
+
+    def _foreign(self, rule: str, annotations: Mapping[str, Any], where: str) -> Suppression | None:
+        table = foreign_table()
+        for name, value in annotations.items():
+            if not isinstance(name, str):
+                continue
+            hit = self._foreign_match(table, name, value)
+            if hit is None:
+                continue
+            tool, ids, reason = hit
+            key = f"foreign|{where}|{name}|{','.join(ids)}"
+            if "*" in ids or rule in ids:
+                self.used.add(key)
+                return Suppression("foreign", f"{tool}: {reason}".rstrip(": "), where)
+        return None
+
+    @staticmethod
+    def _foreign_match(
+        table: Mapping[str, Mapping[str, tuple[str, ...]]], name: str, value: Any
+    ) -> tuple[str, tuple[str, ...], str] | None:
+        text = value if isinstance(value, str) else ""
+        if name.startswith("ignore-check.kube-linter.io/"):
+            check = name.split("/", 1)[1].lower()
+            return "kube-linter", table.get("kube-linter", {}).get(check, ()), text
+        if name == "polaris.fairwinds.com/exempt" and text.lower() == "true":
+            return "polaris", ("*",), "exempt"
+        if name.startswith("polaris.fairwinds.com/") and name.endswith("-exempt"):
+            if text.lower() != "true":
+                return None
+            check = name.split("/", 1)[1][: -len("-exempt")].lower()
+            return "polaris", table.get("polaris", {}).get(check, ()), "exempt"
+        if name == "kube-score/ignore":
+            ids: list[str] = []
+            for check in text.split(","):
+                ids.extend(table.get("kube-score", {}).get(check.strip().lower(), ()))
+            return "kube-score", tuple(ids), text
+        if name.startswith("checkov.io/skip"):
+            check, _, reason = text.partition("=")
+            return "checkov", table.get("checkov", {}).get(check.strip().lower(), ()), reason
+        return None
+
+    # -- comments ----------------------------------------------------------------------------
+
+    def comment(self, rule: str, file: str, line: int, lines: list[str]) -> Suppression | None:
+        """`# kubelint: disable=a,b -- reason` on the finding's line or the line above."""
+        for n in (line, line - 1):
+            if not 0 < n <= len(lines):
+                continue
+            text = lines[n - 1]
+            if "kubelint:" not in text:
+                continue
+            m = COMMENT_RE.search(text)
+            if not m:
+                continue
+            ids = [r.strip() for r in m.group(1).split(",") if r.strip()]
+            reason = m.group("reason") or "(no reason given)"
+            if n == line - 1 and not text.lstrip().startswith("#"):
+                continue  # a trailing comment on the line above belongs to that line
+            key = f"comment|{file}|{n}"
+            if rule in ids or "all" in ids:
+                self.used.add(key)
+                return Suppression("comment", reason, f"{file}:{n}")
+        return None
+
+    # -- config exemptions -------------------------------------------------------------------
+
+    def exemption(self, finding: Finding) -> Suppression | None:
+        obj = finding.object
+        for ex in self.active:
+            key = f"exemption|{ex.origin}"
+            if "*" not in ex.rules and finding.rule not in ex.rules:
+                continue
+            if ex.kind and not (obj and fnmatch.fnmatchcase(obj.kind, ex.kind)):
+                continue
+            if ex.namespace and not (
+                obj and fnmatch.fnmatchcase(obj.namespace or "", ex.namespace)
+            ):
+                continue
+            if ex.name and not (obj and fnmatch.fnmatchcase(obj.name, ex.name)):
+                continue
+            if ex.container and not (
+                finding.container and fnmatch.fnmatchcase(finding.container, ex.container)
+            ):
+                continue
+            if ex.path and not fnmatch.fnmatchcase(finding.location.file, ex.path):
+                continue
+            self.used.add(key)
+            return Suppression("exemption", ex.reason, ex.origin)
+        return None
+
+    def unused(self) -> list[str]:
+        return sorted(desc for key, desc in self.seen.items() if key not in self.used)

@@ -1,0 +1,211 @@
+"""Custom rules (--rules-dir / customRules) and third-party plugins found through entry points."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+EXAMPLE = ROOT / "examples" / "kubelint-plugin-example"
+
+PROD_RULE = """\
+id: prod-team-and-replicas
+summary: Production Deployments need a team label and 3 replicas.
+category: custom
+severity: error
+default: true
+target: object
+kinds: [Deployment]
+why: Every production workload has an owner and survives a node loss.
+remediation: Add metadata.labels.team and set spec.replicas to 3 or more.
+message: 'Deployment "{name}" in prod: {field} {value} breaks the production policy'
+schema:
+  if:
+    properties: {metadata: {properties: {namespace: {const: prod}}, required: [namespace]}}
+  then:
+    properties:
+      metadata: {required: [labels], properties: {labels: {required: [team]}}}
+      spec: {required: [replicas], properties: {replicas: {minimum: 3}}}
+"""
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: {ns}
+  labels: {{app: api}}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {{app: api}}
+  template:
+    metadata:
+      labels: {{app: api}}
+    spec:
+      containers: [{{name: api, image: "api:1.0"}}]
+"""
+
+
+def test_custom_schema_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    rules = tmp_path / "policies"
+    rules.mkdir()
+    (rules / "prod-team-and-replicas.yaml").write_text(PROD_RULE)
+    (tmp_path / "prod.yaml").write_text(DEPLOY.format(ns="prod"))
+    (tmp_path / "dev.yaml").write_text(DEPLOY.format(ns="dev"))
+    run = run_cli(
+        "lint",
+        "prod.yaml",
+        "dev.yaml",
+        "--rules-dir",
+        "policies",
+        "--only",
+        "prod-team-and-replicas",
+        "--format",
+        "json",
+    )
+    assert run.exit_code == 1, run.stderr
+    found = sorted((f["file"], f["line"], f["path"]) for f in run.json()["findings"])
+    assert found == [
+        ("prod.yaml", 6, "/metadata/labels/team"),
+        ("prod.yaml", 8, "/spec/replicas"),
+    ]
+    listed = run_cli("rules", "--rules-dir", "policies")
+    assert "prod-team-and-replicas" in listed.stdout
+    # The same directory through the config file.
+    (tmp_path / ".kubelint.yaml").write_text("customRules: [policies]\n")
+    run = run_cli("lint", "prod.yaml", "--only", "prod-team-and-replicas", "--format", "json")
+    assert len(run.json()["findings"]) == 2
+
+
+def test_invalid_custom_rule_is_a_clear_error(tmp_path: Path) -> None:
+    rules = tmp_path / "policies"
+    rules.mkdir()
+    (rules / "bad-rule.yaml").write_text("id: bad-rule\nsummary: x\nseverity: fatal\n")
+    run = run_cli("rules", "--rules-dir", str(rules))
+    assert run.exit_code == 2
+    assert "bad-rule.yaml" in run.stderr and "invalid rule" in run.stderr
+
+
+def test_custom_rule_with_builtin_check_and_params(tmp_path: Path) -> None:
+    rules = tmp_path / "policies"
+    rules.mkdir()
+    builtin = (ROOT / "rules" / "missing-required-label.yaml").read_text()
+    check = next(line for line in builtin.splitlines() if line.startswith("check:"))
+    (rules / "team-label.yaml").write_text(
+        "id: team-label\nsummary: Objects need a team label.\ncategory: custom\n"
+        "severity: error\ndefault: true\ntarget: object\n"
+        f"{check}\n"
+        "why: Ownership.\nremediation: Add a team label.\n"
+        "params:\n  type: object\n  properties:\n"
+        "    labels: {type: array, default: [{key: team}]}\n"
+    )
+    manifest = tmp_path / "d.yaml"
+    manifest.write_text(DEPLOY.format(ns="dev"))
+    run = run_cli(
+        "lint", str(manifest), "--rules-dir", str(rules), "--only", "team-label", "--format", "json"
+    )
+    findings = run.json()["findings"]
+    assert findings and all(
+        f["rule"] == "team-label" and f["severity"] == "error" for f in findings
+    )
+
+
+def _install_dist(site: Path, name: str, entry: str, module_src: Path | None) -> None:
+    """Register a distribution by path: a dist-info with entry points, as pip would write it."""
+    if module_src is not None:
+        shutil.copytree(module_src, site / module_src.name)
+    info = site / f"{name.replace('-', '_')}-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text(f"[kubelint]\n{entry}\n")
+
+
+def test_entry_point_plugin_is_discovered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    _install_dist(
+        site, "kubelint-plugin-example", "example = kubelint_example", EXAMPLE / "kubelint_example"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delenv("KUBELINT_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    run = run_cli("plugins")
+    assert "kubelint-plugin-example[example]" in run.stdout, run.stderr
+    manifest = tmp_path / "d.yaml"
+    manifest.write_text(DEPLOY.format(ns="dev"))
+    run = run_cli("lint", str(manifest), "--only", "example-owner-annotation", "--format", "json")
+    assert [f["rule"] for f in run.json()["findings"]] == ["example-owner-annotation"]
+    # --no-plugins and the environment variable turn autoloading off.
+    assert (
+        run_cli(
+            "lint", str(manifest), "--only", "example-owner-annotation", "--no-plugins"
+        ).exit_code
+        == 2
+    )
+    off = run_cli("plugins", env={"KUBELINT_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    assert "kubelint-plugin-example" not in off.stdout
+
+
+def test_broken_plugin_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    _install_dist(site, "kubelint-broken", "broken = kubelint_no_such_module", None)
+    monkeypatch.syspath_prepend(str(site))
+    run = run_cli("rules")
+    assert run.exit_code == 2
+    assert "kubelint-broken[broken]" in run.stderr
+
+
+def test_duplicate_rule_id_names_both_owners(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    pkg = tmp_path / "src" / "kubelint_dup"
+    (pkg / "rules").mkdir(parents=True)
+    shutil.copy(ROOT / "rules" / "latest-tag.yaml", pkg / "rules" / "latest-tag.yaml")
+    (pkg / "__init__.py").write_text(
+        "from pathlib import Path\nfrom kubelint.hookspecs import hookimpl\n\n"
+        "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
+    )
+    _install_dist(site, "kubelint-dup", "dup = kubelint_dup", pkg)
+    monkeypatch.syspath_prepend(str(site))
+    run = run_cli("rules")
+    assert run.exit_code == 2
+    assert 'duplicate rule id "latest-tag"' in run.stderr.replace("'", '"')
+    assert "kubelint.builtin" in run.stderr and "kubelint-dup[dup]" in run.stderr
+    sys.modules.pop("kubelint_dup", None)
+
+
+def test_plugin_locates_pod_template_of_unknown_kind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    pkg = tmp_path / "src" / "kubelint_batchpod"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text(
+        "from kubelint.hookspecs import hookimpl\n\n"
+        "@hookimpl\ndef kubelint_pod_spec(obj):\n"
+        "    if obj.kind == 'BatchRunner':\n"
+        "        return ('/spec/runner/podSpec', '/spec/runner/podMetadata')\n"
+        "    return None\n"
+    )
+    _install_dist(site, "kubelint-batchpod", "batchpod = kubelint_batchpod", pkg)
+    monkeypatch.syspath_prepend(str(site))
+    manifest = tmp_path / "runner.yaml"
+    manifest.write_text(
+        "apiVersion: example.com/v1\nkind: BatchRunner\nmetadata: {name: r}\nspec:\n"
+        "  runner:\n    podSpec:\n      containers:\n        - name: main\n"
+        "          image: nginx\n"
+    )
+    run = run_cli("lint", str(manifest), "--only", "latest-tag", "--format", "json")
+    assert [(f["line"], f["path"]) for f in run.json()["findings"]] == [
+        (9, "/spec/runner/podSpec/containers/0/image")
+    ]
+    sys.modules.pop("kubelint_batchpod", None)

@@ -1,0 +1,177 @@
+"""The pre-commit hooks of .pre-commit-hooks.yaml, run by the real ``pre-commit try-repo``.
+
+pre-commit installs kubelint from a git repository (with its dependencies from PyPI) into its own
+virtualenv, so this is slow. ``try-repo`` installs the *committed* state of the repository it
+points at, so the test copies this working tree into a temporary git repository and commits it
+there: the hooks are tested as they are on disk, committed or not.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+IGNORE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "venv",
+    ".tox",
+    "node_modules",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "build",
+    "dist",
+    "*.egg-info",
+)
+
+GOOD = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: shop
+data:
+  LOG_LEVEL: info
+"""
+
+BAD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+  namespace: shop
+spec:
+  containers:
+    - name: shell
+      image: busybox:1.36.1
+      securityContext:
+        privileged: true
+"""
+
+
+GIT_CONFIG = (
+    *("-c", "user.name=kubelint tests", "-c", "user.email=tests@kubelint.invalid"),
+    *("-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"),
+)
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", *GIT_CONFIG, *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This working tree, committed into a fresh git repository."""
+    repo = tmp_path_factory.mktemp("kubelint-src")
+    shutil.copytree(ROOT, repo, ignore=IGNORE, dirs_exist_ok=True)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "kubelint working tree")
+    return repo
+
+
+def make_project(where: Path, files: dict[str, str]) -> Path:
+    """A user's repository with the given manifests staged, as right before a commit."""
+    (where / "deploy").mkdir(parents=True)
+    for name, text in files.items():
+        (where / "deploy" / name).write_text(text, encoding="utf-8")
+    git(where, "init", "-q")
+    git(where, "add", "-A")
+    return where
+
+
+# name: (manifests in the repository, hook id or None for all hooks, files to check or None)
+SCENARIOS: dict[str, tuple[dict[str, str], str | None, list[str] | None]] = {
+    "good-file-changed": ({"good.yaml": GOOD, "bad.yaml": BAD}, None, ["deploy/good.yaml"]),
+    "bad-file-changed": (
+        {"good.yaml": GOOD, "bad.yaml": BAD},
+        "kubelint-files",
+        ["deploy/bad.yaml"],
+    ),
+    "clean-repository": ({"good.yaml": GOOD}, None, None),
+}
+HOOK_STATUS = re.compile(r"^(kubelint(?: \(changed files\))?)\.+(Passed|Failed)\s*$", re.MULTILINE)
+
+
+@dataclass
+class Outcome:
+    returncode: int
+    output: str
+
+    def statuses(self) -> dict[str, str]:
+        return dict(HOOK_STATUS.findall(self.output))
+
+
+@pytest.fixture(scope="module")
+def outcomes(hooks_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+    """Run every scenario's ``pre-commit try-repo`` at once.
+
+    try-repo builds the hook environment in a fresh temporary store on every call (pip install
+    from PyPI, about a minute), so the scenarios run in parallel.
+    """
+    drop = ("PRE_COMMIT", "GIT_", "VIRTUAL_ENV", "PYTHONPATH", "KUBELINT_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    procs = {}
+    for name, (files, hook, selected) in SCENARIOS.items():
+        project = make_project(tmp_path_factory.mktemp(name), files)
+        selection = ["--files", *selected] if selected else ["--all-files"]
+        command = [sys.executable, "-m", "pre_commit", "try-repo", str(hooks_repo)]
+        command += [hook] if hook else []
+        procs[name] = subprocess.Popen(
+            command + selection,
+            cwd=project,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    out = {}
+    for name, proc in procs.items():
+        try:
+            output, _ = proc.communicate(timeout=1200)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            output, _ = proc.communicate()
+        out[name] = Outcome(proc.returncode, output)
+    return out
+
+
+def test_kubelint_hook_lints_the_whole_repository(outcomes: dict[str, Outcome]) -> None:
+    # Only good.yaml changed, but the kubelint hook lints the configured paths (default ".")
+    # and finds bad.yaml; kubelint-files lints only good.yaml and passes.
+    run = outcomes["good-file-changed"]
+    assert run.returncode == 1, run.output
+    assert run.statuses() == {"kubelint": "Failed", "kubelint (changed files)": "Passed"}
+    assert "deploy/bad.yaml:11:21: error privileged-container" in run.output
+
+
+def test_kubelint_files_hook_fails_on_a_bad_changed_file(outcomes: dict[str, Outcome]) -> None:
+    run = outcomes["bad-file-changed"]
+    assert run.returncode == 1, run.output
+    assert run.statuses() == {"kubelint (changed files)": "Failed"}
+    assert "deploy/bad.yaml:11:21: error privileged-container" in run.output
+    assert "good.yaml" not in run.output.split("Failed", 1)[1]
+
+
+def test_hooks_pass_on_a_clean_repository(outcomes: dict[str, Outcome]) -> None:
+    run = outcomes["clean-repository"]
+    assert run.returncode == 0, run.output
+    assert run.statuses() == {"kubelint": "Passed", "kubelint (changed files)": "Passed"}
