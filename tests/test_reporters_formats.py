@@ -54,6 +54,10 @@ def test_junit_structure(repo: Path) -> None:
         assert int(suite.get("tests", "-1")) == len(cases) > 0
         failures = [c for c in cases if c.find("failure") is not None]
         assert int(suite.get("failures", "-1")) == len(failures)
+        if not failures:  # a clean file: one passing case
+            assert [c.get("name") for c in cases] == ["no findings"]
+        else:
+            assert failures == cases
         assert suite.get("errors") == "0" and suite.get("time") is not None
         for key in total:
             total[key] += int(suite.get(key, "0"))
@@ -120,6 +124,20 @@ def test_junit_clean_run(tmp_path: Path, monkeypatch: Any) -> None:
     assert run.exit_code == 0
     root = ET.fromstring(run.stdout)
     assert root.get("failures") == "0" and int(root.get("tests", "0")) >= 1
+
+
+def test_junit_marks_unlinted_files_skipped(tmp_path: Path, monkeypatch: Any) -> None:
+    (tmp_path / "templated.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    root = ET.fromstring(run_cli("lint", ".", "--format", "junit").stdout)
+    (suite,) = root.findall("testsuite")
+    assert suite.get("name") == "templated.yaml" and suite.get("skipped") == "1"
+    skipped = suite.find("testcase/skipped")
+    assert skipped is not None and "template" in (skipped.get("message") or "")
+    assert root.get("skipped") == "1" and root.get("failures") == "0"
 
 
 # -- GitHub annotations --------------------------------------------------------------------

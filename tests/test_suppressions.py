@@ -168,3 +168,19 @@ def test_config_exemptions_and_expiry(lint, tmp_path: Path) -> None:  # type: ig
     )
     run = lint(manifest(), "--config", str(config))
     assert [f["rule"] for f in run.json()["findings"]] == ["latest-tag"]
+
+
+def test_foreign_table_maps_only_existing_rules() -> None:
+    from kubelint.suppress import foreign_table
+
+    rules_dir = Path(__file__).resolve().parent.parent / "rules"
+    table = foreign_table()
+    assert set(table) == {"kube-linter", "polaris", "kube-score", "checkov"}
+    unknown = [
+        (tool, check, rule)
+        for tool, checks in table.items()
+        for check, ids in checks.items()
+        for rule in ids
+        if not (rules_dir / f"{rule}.yaml").is_file()
+    ]
+    assert unknown == []
