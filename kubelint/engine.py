@@ -25,7 +25,7 @@ from kubelint.lintset import LintSet
 from kubelint.loader import Document, InputProblem, decode, load_text
 from kubelint.mapping import Mapper, map_finding
 from kubelint.mapping import detect as detect_mapper
-from kubelint.model import K8sObject, PodSpec, get_path, split_api_version
+from kubelint.model import K8sObject, PodSpec, get_path, show_value, split_api_version
 from kubelint.positions import PositionIndex, to_dotted
 from kubelint.sources import Skipped, Source
 from kubelint.suppress import Suppression, Suppressor
@@ -479,7 +479,7 @@ class Engine:
             message = template.format_map(
                 _Fmt(
                     container=container or "",
-                    value=_show(value),
+                    value=show_value(value),
                     field=to_dotted(path),
                     path=path,
                     kind=target.obj.kind if not isinstance(target, K8sObject) else target.kind,
@@ -546,15 +546,3 @@ class Engine:
 class _Fmt(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return f'"{value}"'
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    return str(value)

@@ -445,6 +445,20 @@ class K8sObject:
         return self.problems
 
 
+def show_value(value: Any, limit: int | None = None) -> str:
+    """A value as a message shows it: strings quoted (cut to ``limit``), YAML scalars in YAML."""
+    if isinstance(value, str):
+        text = value if limit is None or len(value) <= limit else value[: limit - 3] + "..."
+        return f'"{text}"'
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
 def type_name(value: Any) -> str:
     if value is None:
         return "null"

@@ -22,7 +22,7 @@ from kubelint.checks import CheckContext, RunNotes, check
 from kubelint.findings import At, Violation
 from kubelint.k8s_schemas import CompiledSchema, CrdVersion, SchemaLoadError
 from kubelint.lintset import LintSet
-from kubelint.model import K8sObject, get_path, split_api_version
+from kubelint.model import K8sObject, get_path, show_value, split_api_version
 from kubelint.positions import join, to_dotted
 
 UNKNOWN = "unknown-field"
@@ -273,16 +273,7 @@ def _got(value: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, str):
-        text = value if len(value) <= 60 else value[:57] + "..."
-        return f'"{text}"'
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    return str(value)
+    return show_value(value, limit=60)
 
 
 def _did_you_mean(key: str, known: list[str]) -> str:
