@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import re
-import sys
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -448,8 +448,8 @@ class Engine:
             where = f" on {obj.ref} in {obj.file}" if obj is not None else ""
             tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
             result.errors.append(f"rule {rule.id} raised {tb}{where}")
-            if "KUBELINT_DEBUG" in __import__("os").environ:
-                traceback.print_exc(file=sys.stderr)
+            if os.environ.get("KUBELINT_DEBUG"):
+                result.errors.append(traceback.format_exc())
 
     def _declarative(
         self, rule: ActiveRule, target: Any, container: str | None

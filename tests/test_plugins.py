@@ -209,3 +209,40 @@ def test_plugin_locates_pod_template_of_unknown_kind(
         (9, "/spec/runner/podSpec/containers/0/image")
     ]
     sys.modules.pop("kubelint_batchpod", None)
+
+
+def test_a_rule_that_raises_is_reported_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    pkg = tmp_path / "src" / "kubelint_buggy"
+    (pkg / "rules").mkdir(parents=True)
+    (pkg / "__init__.py").write_text(
+        "from pathlib import Path\nfrom kubelint.hookspecs import hookimpl\n\n"
+        "def buggy(obj, ctx):\n"
+        "    if obj.name == 'boom':\n"
+        "        raise KeyError('image')\n"
+        "    return []\n\n"
+        "@hookimpl\ndef kubelint_checks():\n    return {'buggy': buggy}\n\n"
+        "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
+    )
+    (pkg / "rules" / "buggy-rule.yaml").write_text(
+        "id: buggy-rule\nsummary: A rule with a bug.\ncategory: custom\nseverity: error\n"
+        "default: true\ntarget: object\ncheck: buggy\nwhy: Testing.\nremediation: None.\n"
+    )
+    _install_dist(site, "kubelint-buggy", "buggy = kubelint_buggy", pkg)
+    monkeypatch.syspath_prepend(str(site))
+    manifest = tmp_path / "pods.yaml"
+    manifest.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: boom}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n"
+        "spec:\n  containers: [{name: web, image: nginx}]\n"
+    )
+    run = run_cli(
+        "lint", str(manifest), "--only", "buggy-rule", "--only", "latest-tag", "--format", "json"
+    )
+    assert run.exit_code == 2
+    assert "rule buggy-rule raised KeyError: 'image' on ConfigMap default/boom" in run.stderr
+    assert [f["rule"] for f in run.json()["findings"]] == ["latest-tag"]
+    sys.modules.pop("kubelint_buggy", None)
