@@ -18,7 +18,7 @@ from typing import Any
 
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
-from kubelint.model import Container, PodSpec
+from kubelint.model import Container, PodSpec, show_value
 from kubelint.positions import join
 
 # Admission exempts Windows pods from the Linux-only restricted controls from 1.25.
@@ -94,16 +94,6 @@ def _is_root_uid(value: object) -> bool:
 
 def _names(containers: Iterable[Container]) -> str:
     return ", ".join(f'"{c.name}"' for c in containers)
-
-
-def _show(value: object) -> str:
-    if isinstance(value, str):
-        return f'"{value}"'
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _inherited_by(pod: PodSpec, field: str) -> str:
@@ -247,7 +237,7 @@ def privilege_escalation_allowed(c: Container, ctx: CheckContext) -> Iterator[Vi
     if eff.value is None:
         message = f'container "{c.name}" does not set allowPrivilegeEscalation: false'
     else:
-        message = f'container "{c.name}" sets allowPrivilegeEscalation: {_show(eff.value)}'
+        message = f'container "{c.name}" sets allowPrivilegeEscalation: {show_value(eff.value)}'
     yield Violation(
         eff.pointer or c.at("securityContext", "allowPrivilegeEscalation"),
         message,
@@ -263,7 +253,7 @@ def writable_root_filesystem(c: Container, ctx: CheckContext) -> Iterator[Violat
     if eff.value is None:
         message = f'container "{c.name}" does not set readOnlyRootFilesystem: true'
     else:
-        message = f'container "{c.name}" sets readOnlyRootFilesystem: {_show(eff.value)}'
+        message = f'container "{c.name}" sets readOnlyRootFilesystem: {show_value(eff.value)}'
     yield Violation(
         eff.pointer or c.at("securityContext", "readOnlyRootFilesystem"),
         message,
@@ -307,7 +297,7 @@ def dangerous_capability(c: Container, ctx: CheckContext) -> Iterator[Violation]
             why = "(not in the allowed list)"
         yield Violation(
             c.at("securityContext", "capabilities", "add", i),
-            f'container "{c.name}" adds capability {_show(cap)} {why}',
+            f'container "{c.name}" adds capability {show_value(cap)} {why}',
             container=c.name,
         )
 
@@ -328,7 +318,7 @@ def missing_capabilities_drop_all(c: Container, ctx: CheckContext) -> Iterator[V
     elif not isinstance(dropped, list) or not dropped:
         message = f'container "{c.name}" does not drop any capability (drop: [ALL] is missing)'
     else:
-        shown = ", ".join(_show(d) for d in dropped)
+        shown = ", ".join(show_value(d) for d in dropped)
         message = f'container "{c.name}" drops [{shown}] but not "ALL"'
     yield Violation(c.at("securityContext", "capabilities", "drop"), message, container=c.name)
 
@@ -342,7 +332,7 @@ def unsafe_proc_mount(c: Container, ctx: CheckContext) -> Iterator[Violation]:
         return
     yield Violation(
         c.at("securityContext", "procMount"),
-        f'container "{c.name}" sets procMount: {_show(value)} (only "Default" masks /proc)',
+        f'container "{c.name}" sets procMount: {show_value(value)} (only "Default" masks /proc)',
         container=c.name,
     )
 
@@ -400,7 +390,7 @@ def apparmor_unconfined(pod: PodSpec, ctx: CheckContext) -> Iterator[Violation]:
                 yield Violation(
                     type_pointer(pointer, profile),
                     f"{_who(pod, c, 'appArmorProfile')} sets appArmorProfile.type: "
-                    f"{_show(profile.get('type'))}",
+                    f"{show_value(profile.get('type'))}",
                     container=c.name if c else None,
                 )
     else:
@@ -412,16 +402,18 @@ def apparmor_unconfined(pod: PodSpec, ctx: CheckContext) -> Iterator[Violation]:
             if eff.level == "pod":
                 from_pod.append(c)
             else:
+                shown = show_value(eff.value["type"])
                 yield Violation(
                     type_pointer(eff.pointer, eff.value),
-                    f'container "{c.name}" sets appArmorProfile.type: {_show(eff.value["type"])}',
+                    f'container "{c.name}" sets appArmorProfile.type: {shown}',
                     container=c.name,
                 )
         if from_pod:
             profile = pod.security_context["appArmorProfile"]
+            shown = show_value(profile.get("type"))
             yield Violation(
                 type_pointer(pod.at("securityContext", "appArmorProfile"), profile),
-                f"pod securityContext sets appArmorProfile.type: {_show(profile.get('type'))}, "
+                f"pod securityContext sets appArmorProfile.type: {shown}, "
                 f"inherited by containers {_names(from_pod)}",
             )
     names = {c.name for c in pod.containers}
@@ -440,7 +432,7 @@ def apparmor_unconfined(pod: PodSpec, ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(
                 join(meta, "annotations", key),
                 f'annotation {key} sets the AppArmor profile of container "{target}" to '
-                f"{_show(value)}",
+                f"{show_value(value)}",
                 container=target if target in names else None,
             )
 
@@ -457,7 +449,7 @@ def unsafe_selinux_options(pod: PodSpec, ctx: CheckContext) -> Iterator[Violatio
         if kind is not None and kind not in allowed:
             yield Violation(
                 join(pointer, "type"),
-                f"{who} sets seLinuxOptions.type: {_show(kind)} (allowed: "
+                f"{who} sets seLinuxOptions.type: {show_value(kind)} (allowed: "
                 f"{', '.join(sorted(t for t in allowed if t))})",
                 container=container,
             )
@@ -466,7 +458,7 @@ def unsafe_selinux_options(pod: PodSpec, ctx: CheckContext) -> Iterator[Violatio
             if value is not None and value != "":
                 yield Violation(
                     join(pointer, field),
-                    f"{who} sets seLinuxOptions.{field}: {_show(value)}",
+                    f"{who} sets seLinuxOptions.{field}: {show_value(value)}",
                     container=container,
                 )
 
@@ -500,7 +492,7 @@ def unsafe_sysctl(pod: PodSpec, ctx: CheckContext) -> Iterator[Violation]:
         pointer = pod.at("securityContext", "sysctls", i)
         yield Violation(
             join(pointer, "name") if isinstance(item, dict) and "name" in item else pointer,
-            f"pod sets sysctl {_show(name)}, which is not in the safe set of Kubernetes "
+            f"pod sets sysctl {show_value(name)}, which is not in the safe set of Kubernetes "
             f"{version}{hint}",
         )
 
@@ -524,7 +516,7 @@ def host_port(c: Container, ctx: CheckContext) -> Iterator[Violation]:
             continue
         yield Violation(
             c.at("ports", i, "hostPort"),
-            f'container "{c.name}" binds host port {_show(value)}',
+            f'container "{c.name}" binds host port {show_value(value)}',
             container=c.name,
         )
 
