@@ -163,37 +163,18 @@ def _pod_selectors(
             section = affinity.get(kind)
             if not isinstance(section, dict):
                 continue
-            required = section.get("requiredDuringSchedulingIgnoredDuringExecution")
-            if isinstance(required, list):
-                for i in range(len(required)):
+            # Required terms hold the selectors directly; preferred ones under podAffinityTerm.
+            for field, inner in (
+                ("requiredDuringSchedulingIgnoredDuringExecution", ()),
+                ("preferredDuringSchedulingIgnoredDuringExecution", ("podAffinityTerm",)),
+            ):
+                terms = section.get(field)
+                if not isinstance(terms, list):
+                    continue
+                for i in range(len(terms)):
                     for sel in _TERM_SELECTORS:
-                        yield from _label_selector(
-                            obj,
-                            join(
-                                pod_pointer,
-                                "affinity",
-                                kind,
-                                "requiredDuringSchedulingIgnoredDuringExecution",
-                                i,
-                                sel,
-                            ),
-                        )
-            preferred = section.get("preferredDuringSchedulingIgnoredDuringExecution")
-            if isinstance(preferred, list):
-                for i in range(len(preferred)):
-                    for sel in _TERM_SELECTORS:
-                        yield from _label_selector(
-                            obj,
-                            join(
-                                pod_pointer,
-                                "affinity",
-                                kind,
-                                "preferredDuringSchedulingIgnoredDuringExecution",
-                                i,
-                                "podAffinityTerm",
-                                sel,
-                            ),
-                        )
+                        pointer = join(pod_pointer, "affinity", kind, field, i, *inner, sel)
+                        yield from _label_selector(obj, pointer)
     constraints = spec.get("topologySpreadConstraints")
     if isinstance(constraints, list):
         for i in range(len(constraints)):

@@ -7,9 +7,26 @@ from typing import Any
 
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
-from kubelint.labels import SelectorError, parse_service_selector
+from kubelint.labels import Selector, SelectorError, parse_service_selector
 from kubelint.lintset import LintSet
 from kubelint.model import K8sObject, PodSpec
+
+
+def _pod_selector(svc: K8sObject) -> tuple[dict[str, Any], Selector] | None:
+    """The (written, parsed) pod selector of a core/v1 Service that selects pods, else None
+    (ExternalName Services, Services without a selector, malformed selectors)."""
+    if svc.api_version != "v1":
+        return None
+    spec = svc.raw.get("spec")
+    if not isinstance(spec, dict) or spec.get("type") == "ExternalName":
+        return None
+    raw_selector = spec.get("selector")
+    if not isinstance(raw_selector, dict) or not raw_selector:
+        return None
+    try:
+        return raw_selector, parse_service_selector(raw_selector)
+    except SelectorError:
+        return None
 
 
 @check("service_selects_nothing")
@@ -18,18 +35,10 @@ def service_selects_nothing(lint_set: LintSet, ctx: CheckContext) -> Iterator[Vi
     if not (lint_set.has_workloads or lint_set.complete):
         return
     for svc in lint_set.of_kind("Service"):
-        if svc.api_version != "v1":
+        parsed = _pod_selector(svc)
+        if parsed is None:
             continue
-        spec = svc.raw.get("spec")
-        if not isinstance(spec, dict) or spec.get("type") == "ExternalName":
-            continue
-        raw_selector = spec.get("selector")
-        if not isinstance(raw_selector, dict) or not raw_selector:
-            continue
-        try:
-            selector = parse_service_selector(raw_selector)
-        except SelectorError:
-            continue
+        raw_selector, selector = parsed
         if not lint_set.select_pods(svc.namespace, selector):
             shown = ", ".join(f"{k}={v}" for k, v in raw_selector.items())
             yield Violation(
@@ -78,22 +87,14 @@ def service_target_port_missing(lint_set: LintSet, ctx: CheckContext) -> Iterato
     targetPorts are never reported (a container's ports list is informational).
     """
     for svc in lint_set.of_kind("Service"):
-        if svc.api_version != "v1":
-            continue
-        spec = svc.raw.get("spec")
-        if not isinstance(spec, dict) or spec.get("type") == "ExternalName":
+        parsed = _pod_selector(svc)
+        if parsed is None:
             continue
         named = [(i, p, _named_port(p.get("targetPort"))) for i, p in _service_ports(svc)]
         named = [(i, p, name) for i, p, name in named if name is not None]
         if not named:
             continue
-        raw_selector = spec.get("selector")
-        if not isinstance(raw_selector, dict) or not raw_selector:
-            continue
-        try:
-            selector = parse_service_selector(raw_selector)
-        except SelectorError:
-            continue
+        _, selector = parsed
         pods = lint_set.select_pods(svc.namespace, selector)
         if not pods:
             continue
