@@ -87,15 +87,13 @@ class Profile:
 
 
 def _load_yaml(path: Path) -> Any:
-    from kubelint.loader import decode, load_text
+    from kubelint.loader import first_problem, read_yaml_file
 
-    text, problem = decode(path.read_bytes())
+    text, result = read_yaml_file(path)
     if text is None:
-        raise CatalogError(f"{path}: {problem.message if problem else 'cannot decode'}")
-    result = load_text(text)
-    problems = result.problems + [p for d in result.documents for p in d.problems]
-    if problems:
-        p = problems[0]
+        raise CatalogError(f"{path}: {result.problems[0].message}")
+    p = first_problem(result)
+    if p is not None:
         raise CatalogError(f"{path}:{p.line}:{p.column}: {p.message}")
     if len(result.documents) != 1:
         raise CatalogError(f"{path}: expected exactly one YAML document")

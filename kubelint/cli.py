@@ -31,20 +31,13 @@ from kubelint.baseline import write as write_baseline
 from kubelint.baseline import write_entries as write_baseline_entries
 from kubelint.catalog import CatalogError, Profile, RuleSpec, load_profiles, load_rules, suggest
 from kubelint.config import CONFIG_NAMES, STARTER, Config, ConfigError, find_config, load_config
-from kubelint.engine import (
-    ActiveRule,
-    Engine,
-    Options,
-    RunResult,
-    UsageError,
-    activate,
-    parse_kubernetes_version,
-    select_rules,
-)
-from kubelint.findings import Finding, Severity
-from kubelint.k8s_schemas import load_crd_files, not_validated_summary
+from kubelint.dispatch import Engine
+from kubelint.findings import Finding, RunResult, Severity
+from kubelint.lib.schemas import load_crd_files, not_validated_summary
+from kubelint.options import Options, UsageError, parse_kubernetes_version
 from kubelint.plugins import PluginError, Plugins, load_plugins
 from kubelint.render import RenderError, RenderOptions, render_all
+from kubelint.selection import ActiveRule, activate, select_rules
 from kubelint.sources import Skipped, Source, collect
 from kubelint.suppress import Suppressor
 

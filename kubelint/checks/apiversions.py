@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ruamel.yaml import YAML
-
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
+from kubelint.loader import read_yaml_file
 from kubelint.model import K8sObject
 from kubelint.resources import package_data
 
@@ -94,8 +93,8 @@ def parse_table(rows: Any) -> dict[tuple[str, str], ApiVersionEntry]:
 @cache
 def api_version_table() -> dict[tuple[str, str], ApiVersionEntry]:
     """The table, keyed on (apiVersion, kind); read from the package once per process."""
-    with package_data(DATA_FILE).open(encoding="utf-8") as fh:
-        rows = YAML(typ="safe").load(fh)
+    _, loaded = read_yaml_file(package_data(DATA_FILE))
+    rows = loaded.documents[0].data if loaded.documents else None
     return parse_table(rows)
 
 

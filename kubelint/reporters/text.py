@@ -9,8 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from kubelint.engine import RunResult
-from kubelint.findings import Finding, Severity
+from kubelint.findings import Finding, RunResult, Severity
 from kubelint.reporters import Reporter
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
