@@ -256,7 +256,7 @@ def test_symlinks_inside_the_roots_are_followed_once(
     (tree / "alias.yaml").symlink_to("zz-canary.yaml")  # a file link inside the root
     (tree / "real" / "up").symlink_to("..")  # a directory cycle
     monkeypatch.chdir(tree)
-    sources, skipped, errors = collect(["."])
+    sources, _skipped, errors = collect(["."])
     assert errors == []
     names = sorted(s.name for s in sources)
     # Each file once, whichever way it is reached, under the name of the file itself.
