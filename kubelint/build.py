@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 
 from kubelint.findings import Finding, Location, RunResult, fingerprint
-from kubelint.loader import Document, InputProblem, load_bytes
+from kubelint.loader import Document, InputProblem, input_limit_problem, load_bytes
 from kubelint.mapping import Mapper
 from kubelint.mapping import detect as detect_mapper
 from kubelint.model import K8sObject
@@ -37,6 +37,9 @@ class ObjectBuilder:
         """Parse one source into objects; input problems become findings on ``result``."""
         assert source.data is not None
         result.files += 1
+        if source.too_large:  # sources.py refused to read it: one input-limit finding
+            self.input_finding(result, source.name, input_limit_problem())
+            return []
         text, loaded = load_bytes(source.data)
         if text is None:
             self.input_finding(result, source.name, loaded.problems[0])

@@ -88,8 +88,12 @@ class Profile:
 
 def _load_yaml(path: Path) -> Any:
     from kubelint.loader import first_problem, read_yaml_file
+    from kubelint.sources import read_error
 
-    text, result = read_yaml_file(path)
+    try:
+        text, result = read_yaml_file(path)
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read rule file: {read_error(exc)}") from exc
     if text is None:
         raise CatalogError(f"{path}: {result.problems[0].message}")
     p = first_problem(result)

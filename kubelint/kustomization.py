@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kubelint.loader import Document, LoadResult, read_yaml_file
+from kubelint.sources import is_dir, is_file
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 INCLUDE_FIELDS = ("resources", "bases", "components")
@@ -23,7 +24,7 @@ PATCH_FIELDS = ("patchesStrategicMerge", "patches", "patchesJson6902")
 def kustomization_file(directory: Path) -> Path | None:
     """The kustomization file of ``directory`` (first of KUSTOMIZATION_FILES), else None."""
     for name in KUSTOMIZATION_FILES:
-        if (directory / name).is_file():
+        if is_file(directory / name):
             return directory / name
     return None
 
@@ -72,7 +73,7 @@ class Kustomization:
                 if not isinstance(entry, str) or "://" in entry:
                     continue
                 target = Path(os.path.normpath(self.path.parent / entry))
-                if target.is_dir():
+                if is_dir(target):
                     dirs.append(target)
                 else:
                     files.add(target)
@@ -97,7 +98,7 @@ class Kustomization:
 def read_kustomization(path: Path) -> Kustomization | None:
     """Read the kustomization file ``path`` (or the one in directory ``path``); None when
     there is none, it cannot be read or it cannot be decoded."""
-    if path.is_dir():
+    if is_dir(path):
         found = kustomization_file(path)
         if found is None:
             return None

@@ -462,19 +462,19 @@ def decode(data: bytes) -> tuple[str | None, InputProblem | None]:
         return None, problem
 
 
+def input_limit_problem() -> InputProblem:
+    """The input-limit finding of a file or stream larger than MAX_BYTES (not read further)."""
+    return InputProblem(
+        "input-limit", f"input is larger than {MAX_BYTES // (1024 * 1024)} MiB; not parsed", 1, 1
+    )
+
+
 def load_text(text: str) -> LoadResult:
     """Load every document of ``text``; syntax errors end a document, never the file."""
     documents: list[Document] = []
     problems: list[InputProblem] = []
     if len(text) > MAX_BYTES:
-        problems.append(
-            InputProblem(
-                "input-limit",
-                f"input is larger than {MAX_BYTES // (1024 * 1024)} MiB; not parsed",
-                1,
-                1,
-            )
-        )
+        problems.append(input_limit_problem())
         return LoadResult(documents, problems)
     offset_chars = 0
     line_offset = 0
@@ -543,8 +543,11 @@ def load_bytes(data: bytes) -> tuple[str | None, LoadResult]:
 def read_yaml_file(path: Path) -> tuple[str | None, LoadResult]:
     """Read and parse one YAML file as YAML 1.1: the one reader for kubelint's own data (rule
     catalogue, profiles, config, suppression tables, API data) and for the files mappers and
-    kustomization readers look at. ``OSError`` propagates; see ``load_bytes`` for the rest."""
-    return load_bytes(path.read_bytes())
+    kustomization readers look at. The file is read as sources.read_regular reads inputs (only
+    regular files, size capped); ``OSError`` propagates; see ``load_bytes`` for the rest."""
+    from kubelint.sources import read_regular
+
+    return load_bytes(read_regular(path))
 
 
 def first_problem(loaded: LoadResult) -> InputProblem | None:

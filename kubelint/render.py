@@ -24,6 +24,8 @@ from kubelint.sources import (
     Skipped,
     Source,
     display_name,
+    is_dir,
+    is_file,
 )
 
 TIMEOUT = 300  # seconds per render or build
@@ -103,7 +105,7 @@ def _run(cmd: Sequence[str], what: str, cwd: str | None = None) -> bytes:
 def helm_sources(chart: str, opts: RenderOptions) -> list[Source]:
     """One source per values set: ``helm template`` of ``chart``, mapped to its templates."""
     chart_dir = Path(chart)
-    if not (chart_dir / "Chart.yaml").is_file():
+    if not is_file(chart_dir / "Chart.yaml"):
         raise RenderError(f"{chart}: not a Helm chart directory (no Chart.yaml)")
     helm = find_helm(opts.helm_bin)
     if helm is None:
@@ -175,7 +177,7 @@ def _tree_dirs(paths: Iterable[str]) -> list[Path]:
     out: list[Path] = []
     for raw in paths:
         root = Path(raw)
-        if raw == "-" or not root.is_dir():
+        if raw == "-" or not is_dir(root):
             continue
         for dirpath, dirnames, _ in os.walk(root):
             dirnames[:] = sorted(
@@ -224,7 +226,7 @@ def find_charts(paths: Iterable[str]) -> list[Path]:
     """Chart directories below ``paths``; subcharts (under a chart's charts/) render with it."""
     charts: list[Path] = []
     for directory in _tree_dirs(paths):
-        if not (directory / "Chart.yaml").is_file():
+        if not is_file(directory / "Chart.yaml"):
             continue
         if any(c in directory.parents and directory.is_relative_to(c / "charts") for c in charts):
             continue
