@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ruamel.yaml import YAML
-
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
 from kubelint.model import K8sObject
@@ -94,9 +92,14 @@ def parse_table(rows: Any) -> dict[tuple[str, str], ApiVersionEntry]:
 @cache
 def api_version_table() -> dict[tuple[str, str], ApiVersionEntry]:
     """The table, keyed on (apiVersion, kind); read from the package once per process."""
-    with package_data(DATA_FILE).open(encoding="utf-8") as fh:
-        rows = YAML(typ="safe").load(fh)
-    return parse_table(rows)
+    from kubelint.loader import load_text  # the C-event loader: ruamel's constructor is slow
+
+    loaded = load_text(package_data(DATA_FILE).read_text(encoding="utf-8"))
+    problems = loaded.problems + [p for d in loaded.documents for p in d.problems]
+    if problems or len(loaded.documents) != 1:
+        where = f":{problems[0].line}: {problems[0].message}" if problems else ": not one document"
+        raise ValueError(f"{DATA_FILE}{where}")
+    return parse_table(loaded.documents[0].data)
 
 
 def resolve_replacement(
