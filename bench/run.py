@@ -175,7 +175,9 @@ def target(text: str, ok: bool) -> None:
 
 
 def kubelint(*args: str) -> list[str]:
-    return [PY, "-m", "kubelint", *args]
+    """The installed console script (what users and hooks run), else ``python -m kubelint``."""
+    script = Path(PY).parent / "kubelint"
+    return [str(script), *args] if script.exists() else [PY, "-m", "kubelint", *args]
 
 
 def checkov() -> list[str] | None:
