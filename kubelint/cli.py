@@ -48,7 +48,7 @@ def _plain_coercion() -> None:
     list_str = list[str]
 
     @dataclasses.dataclass(frozen=True)
-    class PlainParam(base):  # type: ignore[misc,valid-type]
+    class PlainParam(base):  # type: ignore[misc]
         descriptor: Any = None
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
