@@ -15,7 +15,7 @@ from typing import Any
 
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
-from kubelint.loader import read_yaml_file
+from kubelint.loader import first_problem, read_yaml_file
 from kubelint.model import K8sObject
 from kubelint.resources import package_data
 
@@ -94,8 +94,11 @@ def parse_table(rows: Any) -> dict[tuple[str, str], ApiVersionEntry]:
 def api_version_table() -> dict[tuple[str, str], ApiVersionEntry]:
     """The table, keyed on (apiVersion, kind); read from the package once per process."""
     _, loaded = read_yaml_file(package_data(DATA_FILE))
-    rows = loaded.documents[0].data if loaded.documents else None
-    return parse_table(rows)
+    p = first_problem(loaded)
+    if p is not None or len(loaded.documents) != 1:
+        where = f":{p.line}: {p.message}" if p is not None else ": not one document"
+        raise ValueError(f"{DATA_FILE}{where}")
+    return parse_table(loaded.documents[0].data)
 
 
 def resolve_replacement(
