@@ -217,6 +217,15 @@ def lint(settings: Settings) -> None:
     raise typer.Exit(run_lint(settings))
 
 
+@app.command("fix")
+@_with_settings("fix")
+def fix_cmd(settings: Settings) -> None:
+    """Fix findings in place: safe fixes, or unsafe ones too with --unsafe-fixes."""
+    from kubelint.fix.command import fix_command
+
+    raise typer.Exit(fix_command(settings))
+
+
 baseline_app = typer.Typer(help="Record current findings and report only new ones later.")
 app.add_typer(baseline_app, name="baseline")
 config_app = typer.Typer(help="Create or inspect the configuration file.")

@@ -12,13 +12,13 @@ import difflib
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from kubelint.findings import Finding
 from kubelint.fix.core import Applied, Fix, FixOptions, apply, has_fix
 from kubelint.fix.files import decode, write_atomic
-from kubelint.fix.hints import hint_for
+from kubelint.fix.hints import hints_for
 from kubelint.sources import Source
 
 
@@ -55,8 +55,8 @@ def unified_diff(name: str, old: str, new: str, fixes: Sequence[Fix]) -> str:
     for line in difflib.unified_diff(
         old.splitlines(keepends=True),
         new.splitlines(keepends=True),
-        f"a/{name}",
-        f"b/{name}",
+        f"a/{name}" if not name.startswith("/") else name,
+        f"b/{name}" if not name.startswith("/") else name,
     ):
         if not line.endswith("\n"):
             line += "\n\\ No newline at end of file\n"
@@ -93,10 +93,24 @@ def run_fix(
     plain = {s.name: s for s in sources if s.mapper is None and s.data is not None}
     by_file: dict[str, list[Finding]] = {}
     rendered: list[Finding] = []
+    originals: dict[int, Finding] = {}
     for f in findings:
         if not has_fix(rules.get(f.rule)):
             continue
-        if f.rendered is not None or f.location.file not in plain:
+        if (
+            f.rendered is not None
+            and f.rendered.file in plain
+            and f.location.file
+            in (
+                f.rendered.file,
+                plain[f.rendered.file].name,
+            )
+        ):
+            # Rendered output kept as a plain file, whose templates are not on disk.
+            at_file = replace(f, location=f.rendered, rendered=None)
+            originals[id(at_file)] = f
+            by_file.setdefault(f.rendered.file, []).append(at_file)
+        elif f.rendered is not None or f.location.file not in plain:
             rendered.append(f)
         else:
             by_file.setdefault(f.location.file, []).append(f)
@@ -113,7 +127,7 @@ def run_fix(
             err.write(f"kubelint: {name}: not fixed: {result.error}\n")
             continue
         for failed in result.failed:
-            if "no automatic fix" in failed.reason or "not fixable" in failed.reason:
+            if failed.by_rule:
                 continue
             loc = failed.finding.location
             err.write(
@@ -122,28 +136,34 @@ def run_fix(
             )
         outcome.unsafe_skipped += len(result.skipped)
         if not result.changed:
+            if mode == "write" and source.path is None:
+                out.write(text)
             continue
-        outcome.files_changed += 1
-        outcome.fixed.extend(f.finding for f in result.applied)
+        fixed_here = [originals.get(id(f.finding), f.finding) for f in result.applied]
         if mode == "diff":
             out.write(unified_diff(name, text, result.text, result.applied))
-        elif mode == "write":
-            if source.path is None:  # standard input: the fixed text goes to standard output
-                out.write(result.text)
-                continue
+        elif mode == "write" and source.path is None:
+            out.write(result.text)  # standard input: the fixed text goes to standard output
+        elif mode == "write" and source.path is not None:
             try:
                 write_atomic(source.path, encoding.encode(result.text))
             except OSError as exc:
                 outcome.write_errors.append(f"{name}: cannot write the fixed file: {exc}")
-                outcome.fixed = [f for f in outcome.fixed if f.location.file != name]
-                outcome.files_changed -= 1
                 continue
-            err.write(f"{name}: fixed {_plural(len(result.applied), 'finding')} "
-                      f"({_rule_counts(result.applied)})\n")
-    for f in sorted(rendered, key=Finding.sort_key):
-        hint = hint_for(f, sources, rules, options)
-        if hint is None:
-            continue
+            err.write(
+                f"{name}: fixed {_plural(len(result.applied), 'finding')} "
+                f"({_rule_counts(result.applied)})\n"
+            )
+        outcome.files_changed += 1
+        outcome.fixed.extend(fixed_here)
+    if mode == "write":  # standard input with nothing to fix is passed through unchanged
+        for s in sources:
+            if s.path is None and s.mapper is None and s.data is not None and s.name not in by_file:
+                decoded = decode(s.data)
+                if decoded is not None:
+                    out.write(decoded[0])
+    hints = hints_for(rendered, sources, rules, options)
+    for _, hint in sorted(hints, key=lambda h: h[0].sort_key()):
         outcome.hints += 1
         (err if mode == "write" and _stdin_only(sources) else out).write(hint)
     for message in outcome.write_errors:
@@ -173,3 +193,43 @@ def summary(outcome: FixOutcome, mode: str, remaining: int) -> str:
         parts.append(f"{_plural(outcome.hints, 'change')} to make by hand in templates/bases")
     parts.append(f"{_plural(remaining, 'finding')} remaining")
     return "; ".join(parts) + ".\n"
+
+
+def fix_files(prep: Any, mode: str, unsafe: bool, report: bool = True) -> int:
+    """Lint with ``prep`` (runner.Prepared), then fix, diff or check; the exit code.
+
+    ``report`` prints the closing summary (``lint --fix`` prints its own report instead).
+    """
+    import sys
+
+    from kubelint.runner import err, exit_code, run
+
+    inputs: list[Source] = []
+    result, errors, _ = run(prep, inputs)
+    for message in [*errors, *result.errors]:
+        err(message)
+    rules = {rid: spec.raw for rid, spec in prep.catalog.rules.items()}
+    params = {rule.id: dict(rule.ctx.params) for rule in prep.active}
+    options = FixOptions(unsafe, prep.eff.kubernetes_version, params)
+    outcome = run_fix(result.findings, inputs, rules, options, mode, sys.stdout, sys.stderr)
+    sys.stdout.flush()
+    remaining = outcome.remaining(result.findings)
+    if report:
+        sys.stderr.write(summary(outcome, mode, len(remaining)))
+    if errors or result.errors or outcome.write_errors:
+        return 2
+    if mode in ("diff", "check"):
+        return 1 if outcome.fixed else 0
+    result.findings = remaining
+    return exit_code(result, prep.eff.fail_on, False)
+
+
+def fix_command(settings: Any) -> int:
+    """``kubelint fix``: the exit code."""
+    from kubelint.runner import RunError, prepare
+
+    if settings.diff and settings.check:
+        raise RunError("--diff and --check cannot be combined")
+    prep = prepare(settings)
+    mode = "diff" if settings.diff else "check" if settings.check else "write"
+    return fix_files(prep, mode, settings.unsafe_fixes)

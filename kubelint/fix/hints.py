@@ -9,73 +9,80 @@ kustomization.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from kubelint.findings import Finding
-from kubelint.fix.core import FixOptions, apply
+from kubelint.fix.core import FixOptions, plan
 from kubelint.fix.files import decode
 from kubelint.fix.spec import Op
-from kubelint.fix.text import Style, render_block_entry, render_scalar
+from kubelint.fix.text import Style, TextEdit, apply_edits, render_block_entry, render_scalar
 from kubelint.loader import load_text
 from kubelint.sources import Source
 
 
-def _rendered_source(finding: Finding, sources: Sequence[Source]) -> Source | None:
-    if finding.rendered is None:
-        return None
-    for s in sources:
-        if s.name == finding.rendered.file and s.data is not None:
-            return s
-    return None
-
-
-def hint_for(
-    finding: Finding, sources: Sequence[Source], rules: Mapping[str, Any], options: FixOptions
-) -> str | None:
-    """The text to print for a finding in rendered output (None when there is no fix)."""
-    source = _rendered_source(finding, sources)
-    if source is None or finding.rendered is None:
-        return None
-    assert source.data is not None
-    decoded = decode(source.data)
-    if decoded is None:
-        return None
-    text = decoded[0]
-    at_render = replace(finding, location=finding.rendered, rendered=None)
-    result = apply(text, [at_render], rules, replace(options, unsafe=True))
-    if not result.applied:
-        return None
-    fix = result.applied[0]
-    loc = finding.location
-    safety = "safe" if fix.safe else "unsafe"
-    head = f"{loc.file}:{loc.line}:{loc.column}: {finding.rule} [{safety}]: {fix.description}\n"
-    kind = type(source.mapper).__name__.lower()
-    if "kustomize" in kind:
-        return head + _kustomize_patch(text, finding, fix.ops, source.name)
-    return head + _template_lines(text, result.text, loc.file, loc.line)
-
-
-def _template_lines(old: str, new: str, template: str, line: int) -> str:
-    added: list[str] = []
-    removed: list[str] = []
-    for diff_line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0):
-        if diff_line.startswith(("---", "+++", "@@")):
+def hints_for(
+    findings: Sequence[Finding],
+    sources: Sequence[Source],
+    rules: Mapping[str, Any],
+    options: FixOptions,
+) -> list[tuple[Finding, str]]:
+    """For findings in rendered output: (finding, the text to print) for each that has a fix."""
+    by_source: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.rendered is not None:
+            by_source.setdefault(f.rendered.file, []).append(f)
+    named = {s.name: s for s in sources if s.data is not None}
+    out: list[tuple[Finding, str]] = []
+    for name, group in by_source.items():
+        source = named.get(name)
+        if source is None or source.data is None:
             continue
-        if diff_line.startswith("+"):
-            added.append(diff_line[1:])
-        elif diff_line.startswith("-"):
-            removed.append(diff_line[1:])
+        decoded = decode(source.data)
+        if decoded is None:
+            continue
+        text = decoded[0]
+        moved = [replace(f, location=f.rendered, rendered=None) for f in group if f.rendered]
+        originals = dict(zip((id(m) for m in moved), group, strict=True))
+        planned = plan(text, moved, rules, options)
+        kind = type(source.mapper).__name__.lower()
+        for fix in planned.fixes:
+            finding = originals[id(fix.finding)]
+            loc = finding.location
+            safety = "safe" if fix.safe else "unsafe"
+            where = f"{loc.file}:{loc.line}:{loc.column}"
+            head = f"{where}: {finding.rule} [{safety}]: {fix.description}\n"
+            if "kustomize" in kind:
+                body = _kustomize_patch(text, finding, fix.ops, source.name)
+            else:
+                body = _template_lines(text, fix.edits, loc.file, loc.line)
+            out.append((finding, head + body))
+    return out
+
+
+def _template_lines(text: str, edits: Sequence[TextEdit], template: str, line: int) -> str:
+    start = min(e.start for e in edits)
+    end = max(e.end for e in edits)
+    first = text.rfind("\n", 0, start) + 1
+    last_nl = text.find("\n", end)
+    last = len(text) if last_nl < 0 else last_nl
+    if all(e.start == e.end for e in edits) and start == first and start > 0:
+        old_lines: list[str] = []  # pure insertion of whole lines
+        new_lines = "".join(e.new for e in sorted(edits, key=lambda e: e.start)).splitlines()
+    else:
+        old = text[first:last]
+        shifted = [TextEdit(e.start - first, e.end - first, e.new) for e in edits]
+        old_lines = old.splitlines()
+        new_lines = apply_edits(old, shifted).splitlines()
     lines = [f"  {template} is a Helm template and was not changed; at line {line}:"]
-    if removed:
+    if old_lines:
         lines.append("  replace the rendered lines")
-        lines.extend(f"  -{r}" for r in removed)
+        lines.extend(f"  -{r}" for r in old_lines)
         lines.append("  with")
     else:
         lines.append("  add (indented as the rendered output shows):")
-    lines.extend(f"  +{a}" for a in added)
+    lines.extend(f"  +{a}" for a in new_lines)
     return "\n".join(lines) + "\n"
 
 
@@ -98,7 +105,11 @@ def _json6902(data: Any, op: Op) -> dict[str, Any]:
     if op.kind == "append":
         return {"op": "add", "path": op.pointer + "/-", "value": op.value}
     if op.kind == "rename":
-        return {"op": "move", "from": op.pointer, "path": op.pointer.rsplit("/", 1)[0] + "/" + op.value}
+        return {
+            "op": "move",
+            "from": op.pointer,
+            "path": op.pointer.rsplit("/", 1)[0] + "/" + op.value,
+        }
     if op.kind == "delete":
         return {"op": "remove", "path": op.pointer}
     return {"op": "replace", "path": op.pointer, "value": op.value}
@@ -121,7 +132,11 @@ def _kustomize_patch(text: str, finding: Finding, ops: Sequence[Op], build: str)
         target["version"] = version
         target["kind"] = obj.kind
         target["name"] = obj.name
-        if obj.namespace and isinstance(data, dict) and (data.get("metadata") or {}).get("namespace"):
+        if (
+            obj.namespace
+            and isinstance(data, dict)
+            and (data.get("metadata") or {}).get("namespace")
+        ):
             target["namespace"] = obj.namespace
     lines = [
         f"  {finding.location.file} is a Kustomize source and was not changed; add this patch "

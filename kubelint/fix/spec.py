@@ -3,9 +3,9 @@
 The rule engine decides what is wrong; the autofix block only says how a finding of the rule is
 fixed. It names a scope (the finding's container, its pod spec or the whole object), an optional
 ``path`` pattern (which of the rule's findings it fixes) and a list of cases; the first case whose
-``when`` conditions hold (each a JSON Schema for the value at a pointer of the scope) decides: no fix (with a reason), or edits that are
-safe or unsafe. Edits name their field as ``@`` (the finding's own path) or a JSON Pointer
-relative to the scope, and are one of:
+``when`` conditions hold (each a JSON Schema for the value at a pointer of the scope) decides:
+no fix (with a reason), or edits that are safe or unsafe. Edits name their field as ``@`` (the
+finding's own path) or a JSON Pointer relative to the scope, and are one of:
 
 ``set`` (with ``value``, ``valueFrom`` a pointer in the scope, or ``valueFromParam``),
 ``append`` (add ``value`` to a list unless it is there), ``rename`` (``to`` a sibling key) and
@@ -109,9 +109,12 @@ def decide(
         if not all(_matches(schema, get_path(data, ptr)) for ptr, schema in conditions.items()):
             continue
         since = case.get("minKubernetesVersion")
-        if since is not None and kubernetes_version is not None:
-            if kubernetes_version < _version(str(since)):
-                continue
+        if (
+            since is not None
+            and kubernetes_version is not None
+            and kubernetes_version < _version(str(since))
+        ):
+            continue
         edits = case.get("edits")
         if not edits:
             return Decision((), False, description, str(case.get("reason", "no automatic fix")))

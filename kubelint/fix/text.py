@@ -226,7 +226,9 @@ def _resolve(doc: DocIndex, tokens: list[str]) -> tuple[list[Node], list[str]]:
         if node.kind == "map":
             child = node.get(token)
         elif node.kind == "seq":
-            child = node.items[int(token)] if token.isdigit() and int(token) < len(node.items) else None
+            child = (
+                node.items[int(token)] if token.isdigit() and int(token) < len(node.items) else None
+            )
         else:
             child = None
         if child is None:
@@ -366,7 +368,9 @@ def render_block_items(items: list[Any], dash_col: int, style: Style) -> list[st
         elif isinstance(item, list) and item:
             lines.append(f"{pad}-{gap}{render_flow(item, False)}")
         else:
-            shown = render_flow(item, False) if isinstance(item, (dict, list)) else render_scalar(item)
+            shown = (
+                render_flow(item, False) if isinstance(item, (dict, list)) else render_scalar(item)
+            )
             lines.append(f"{pad}-{gap}{shown}")
     return lines
 
@@ -492,7 +496,7 @@ def _replace_null(
         if node.start == node.end:
             raise CannotFix("the field has an empty value inside a flow collection")
         return [TextEdit(node.start, node.end, render_flow(value, doc.json))]
-    parent, key = owner
+    key = owner[1]
     if isinstance(value, dict):
         lines: list[str] = []
         for k, v in value.items():
@@ -611,4 +615,3 @@ def apply_edits(text: str, edits: list[TextEdit]) -> str:
         pos = e.end
     out.append(text[pos:])
     return "".join(out)
-
