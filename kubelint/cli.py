@@ -323,8 +323,10 @@ def rules_cmd(
     no_plugins: _NoPluginsOpt = False,
     rules_dir: _RulesDirOpt = None,
 ) -> None:
-    """List every rule with its category, default and severity."""
+    """List every rule with its category, default, severity and fix (safe/unsafe)."""
     from kubelint.catalog import suggest
+
+    from kubelint.fix.spec import fix_kind
 
     catalog = _catalog(no_plugins, [Path(d) for d in rules_dir or []])
     specs = sorted(catalog.rules.values(), key=lambda r: (r.category, r.id))
@@ -336,6 +338,7 @@ def rules_cmd(
                 "severity": r.severity.value,
                 "default": r.default,
                 "summary": r.summary,
+                "fix": fix_kind(r.raw),
                 "origin": r.origin,
             }
             for r in specs
@@ -348,7 +351,12 @@ def rules_cmd(
     width = max(len(r.id) for r in specs)
     for r in specs:
         on = "on " if r.default else "off"
-        typer.echo(f"{r.id:<{width}}  {r.category:<15} {on}  {r.severity.value:<7}  {r.summary}")
+        fix = fix_kind(r.raw) or "-"
+        typer.echo(
+            f"{r.id:<{width}}  {r.category:<15} {on}  {r.severity.value:<7}  {fix:<11}  {r.summary}"
+        )
+    fixable = sum(1 for r in specs if fix_kind(r.raw))
+    typer.echo(f"{fixable} of {len(specs)} rules can fix their findings (`kubelint fix`).")
 
 
 @app.command()

@@ -332,3 +332,59 @@ def test_stdin_is_fixed_to_stdout() -> None:
     run = run_cli("fix", *only("missing-seccomp-profile"), "-", input=DEPLOY)
     assert run.stdout.count("seccompProfile:") == 3
     assert run.stdout.startswith("# a comment at the top\n")
+
+
+def test_kustomize_base_gets_a_patch_for_the_overlay(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed (.ci/run installs it)")
+    base, overlay = tmp_path / "base", tmp_path / "overlay"
+    base.mkdir()
+    overlay.mkdir()
+    deploy = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+        "  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n"
+        "      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n"
+        "        image: nginx:1.27\n"
+    )
+    write(base, "deploy.yaml", deploy)
+    write(base, "kustomization.yaml", "resources: [deploy.yaml]\n")
+    kustomization = "resources: [../base]\nnamespace: prod\n"
+    write(overlay, "kustomization.yaml", kustomization)
+    rules = only("privilege-escalation-allowed")
+    run = run_cli("fix", "--kustomize", str(overlay), *rules)
+    assert (base / "deploy.yaml").read_text() == deploy  # a base is never rewritten
+    assert (overlay / "kustomization.yaml").read_text() == kustomization
+    assert "is a Kustomize source and was not changed" in run.stdout
+    patch = run.stdout[run.stdout.index("  patches:\n") :]
+    lines = [line[2:] for line in patch.splitlines() if line.startswith("  ")]
+    write(overlay, "kustomization.yaml", kustomization + "\n".join(lines) + "\n")
+    built = subprocess.run(
+        [kubectl, "kustomize", str(overlay)], capture_output=True, text=True, check=True
+    )
+    assert "allowPrivilegeEscalation: false" in built.stdout
+    after = run_cli("lint", "--kustomize", str(overlay), *rules)
+    assert after.exit_code == 0, after.stdout
+
+
+def test_helm_template_gets_the_lines_to_add(tmp_path: Path) -> None:
+    from tests.conftest import FIXTURES
+
+    chart = FIXTURES / "helm" / "mychart"
+    rendered = (FIXTURES / "helm" / "mychart-rendered.yaml").read_text()
+    before = {p: p.read_bytes() for p in chart.rglob("*") if p.is_file()}
+    rules = only("privilege-escalation-allowed")
+    run = run_cli("fix", "--diff", "--chart-dir", str(chart), *rules, "-", input=rendered)
+    assert {p: p.read_bytes() for p in chart.rglob("*") if p.is_file()} == before
+    assert (
+        f"{chart.relative_to(Path.cwd()) if chart.is_relative_to(Path.cwd()) else chart}"
+        "/templates/deployment.yaml:21:11: privilege-escalation-allowed [safe]" in run.stdout
+    )
+    assert "---" not in run.stdout  # nothing of the rendered output is printed or written
+    assert "is a Helm template and was not changed; in the block at line 21:" in run.stdout
+    assert "  +          securityContext:\n  +            allowPrivilegeEscalation: false\n" in (
+        run.stdout
+    )

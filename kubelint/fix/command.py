@@ -165,14 +165,15 @@ def run_fix(
     hints = hints_for(rendered, sources, rules, options)
     for _, hint in sorted(hints, key=lambda h: h[0].sort_key()):
         outcome.hints += 1
-        (err if mode == "write" and _stdin_only(sources) else out).write(hint)
+        (err if mode == "write" and _fixing_stdin(sources) else out).write(hint)
     for message in outcome.write_errors:
         err.write(f"kubelint: {message}\n")
     return outcome
 
 
-def _stdin_only(sources: Sequence[Source]) -> bool:
-    return bool(sources) and all(s.path is None for s in sources)
+def _fixing_stdin(sources: Sequence[Source]) -> bool:
+    """Standard input is being fixed to standard output (messages then go to stderr)."""
+    return any(s.path is None and s.mapper is None for s in sources)
 
 
 def summary(outcome: FixOutcome, mode: str, remaining: int) -> str:

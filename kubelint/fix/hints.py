@@ -75,7 +75,7 @@ def _template_lines(text: str, edits: Sequence[TextEdit], template: str, line: i
         shifted = [TextEdit(e.start - first, e.end - first, e.new) for e in edits]
         old_lines = old.splitlines()
         new_lines = apply_edits(old, shifted).splitlines()
-    lines = [f"  {template} is a Helm template and was not changed; at line {line}:"]
+    lines = [f"  {template} is a Helm template and was not changed; in the block at line {line}:"]
     if old_lines:
         lines.append("  replace the rendered lines")
         lines.extend(f"  -{r}" for r in old_lines)
@@ -122,7 +122,7 @@ def _kustomize_patch(text: str, finding: Finding, ops: Sequence[Op], build: str)
     for doc in loaded.documents:
         if doc.line <= line:
             data = doc.data
-    obj = finding.object
+    obj = finding.object  # no namespace in the target: overlay patches run before `namespace:`
     patch = [_json6902(data, op) for op in ops]
     target: dict[str, str] = {}
     if obj is not None:
@@ -132,12 +132,6 @@ def _kustomize_patch(text: str, finding: Finding, ops: Sequence[Op], build: str)
         target["version"] = version
         target["kind"] = obj.kind
         target["name"] = obj.name
-        if (
-            obj.namespace
-            and isinstance(data, dict)
-            and (data.get("metadata") or {}).get("namespace")
-        ):
-            target["namespace"] = obj.namespace
     lines = [
         f"  {finding.location.file} is a Kustomize source and was not changed; add this patch "
         f"to the kustomization built as {build}:",

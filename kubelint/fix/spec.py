@@ -209,3 +209,17 @@ def _merge(current: Any, value: Any) -> Any:
             current[k] = _merge(current.get(k), v)
         return current
     return value
+
+
+def fix_kind(raw: Any) -> str | None:
+    """"safe", "unsafe" or "safe/unsafe" (depends on the finding) for a rule with a fix."""
+    autofix = autofix_of(raw)
+    if autofix is None:
+        return None
+    cases = autofix.get("cases") or [autofix]
+    kinds = {bool(c.get("safe")) for c in cases if c.get("edits")}
+    if kinds == {True}:
+        return "safe"
+    if kinds == {False}:
+        return "unsafe"
+    return "safe/unsafe"
