@@ -88,8 +88,15 @@ class Profile:
 
 def _load_yaml(path: Path) -> Any:
     from kubelint.loader import decode, load_text
+    from kubelint.sources import read_regular
 
-    text, problem = decode(path.read_bytes())
+    try:
+        data = read_regular(path)
+    except OSError as exc:
+        from kubelint.sources import read_error
+
+        raise CatalogError(f"{path}: cannot read rule file: {read_error(exc)}") from exc
+    text, problem = decode(data)
     if text is None:
         raise CatalogError(f"{path}: {problem.message if problem else 'cannot decode'}")
     result = load_text(text)

@@ -19,6 +19,7 @@ import jsonschema
 from kubelint.loader import decode, load_text
 from kubelint.positions import PositionIndex, join
 from kubelint.resources import load_schema
+from kubelint.sources import read_regular
 
 CONFIG_NAMES = (".kubelint.yaml", ".kubelint.yml")
 
@@ -97,7 +98,7 @@ def _closest(word: str, choices: Iterable[str]) -> str:
 def load_config(path: Path, known_rules: Iterable[str] = ()) -> Config:
     """Read and validate a config file; raise ConfigError with file:line and a suggestion."""
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror or exc}") from exc
     text, problem = decode(raw)

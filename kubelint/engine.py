@@ -22,7 +22,7 @@ from kubelint.catalog import CatalogError, Profile, RuleSpec, profile_rules, sug
 from kubelint.checks import KUBERNETES_VERSION_DEFAULT, CheckContext, RunNotes
 from kubelint.findings import Finding, Location, Severity, Violation
 from kubelint.lintset import LintSet
-from kubelint.loader import Document, InputProblem, decode, load_text
+from kubelint.loader import Document, InputProblem, decode, input_limit_problem, load_text
 from kubelint.mapping import Mapper, map_finding
 from kubelint.mapping import detect as detect_mapper
 from kubelint.model import K8sObject, PodSpec, get_path, show_value, split_api_version
@@ -245,6 +245,9 @@ class Engine:
         """Parse one source into objects; input problems become findings on ``result``."""
         assert source.data is not None
         result.files += 1
+        if source.too_large:  # sources.py refused to read it: one input-limit finding
+            self._input_finding(result, source.name, input_limit_problem())
+            return []
         text, problem = decode(source.data)
         if text is None:
             assert problem is not None

@@ -461,19 +461,19 @@ def decode(data: bytes) -> tuple[str | None, InputProblem | None]:
         return None, problem
 
 
+def input_limit_problem() -> InputProblem:
+    """The input-limit finding of a file or stream larger than MAX_BYTES (not read further)."""
+    return InputProblem(
+        "input-limit", f"input is larger than {MAX_BYTES // (1024 * 1024)} MiB; not parsed", 1, 1
+    )
+
+
 def load_text(text: str) -> LoadResult:
     """Load every document of ``text``; syntax errors end a document, never the file."""
     documents: list[Document] = []
     problems: list[InputProblem] = []
     if len(text) > MAX_BYTES:
-        problems.append(
-            InputProblem(
-                "input-limit",
-                f"input is larger than {MAX_BYTES // (1024 * 1024)} MiB; not parsed",
-                1,
-                1,
-            )
-        )
+        problems.append(input_limit_problem())
         return LoadResult(documents, problems)
     offset_chars = 0
     line_offset = 0

@@ -26,6 +26,9 @@ from kubelint.sources import (
     Skipped,
     Source,
     display_name,
+    is_dir,
+    is_file,
+    read_regular,
 )
 
 TIMEOUT = 300  # seconds per render or build
@@ -105,7 +108,7 @@ def _run(cmd: Sequence[str], what: str, cwd: str | None = None) -> bytes:
 def helm_sources(chart: str, opts: RenderOptions) -> list[Source]:
     """One source per values set: ``helm template`` of ``chart``, mapped to its templates."""
     chart_dir = Path(chart)
-    if not (chart_dir / "Chart.yaml").is_file():
+    if not is_file(chart_dir / "Chart.yaml"):
         raise RenderError(f"{chart}: not a Helm chart directory (no Chart.yaml)")
     helm = find_helm(opts.helm_bin)
     if helm is None:
@@ -142,7 +145,7 @@ def helm_sources(chart: str, opts: RenderOptions) -> list[Source]:
 
 def kustomization_file(directory: Path) -> Path | None:
     for name in KUSTOMIZATION_FILES:
-        if (directory / name).is_file():
+        if is_file(directory / name):
             return directory / name
     return None
 
@@ -185,7 +188,7 @@ def _kustomization_refs(kfile: Path) -> tuple[Any, set[Path], set[Path]]:
     dirs: set[Path] = set()
     files: set[Path] = set()
     try:
-        text, _ = decode(kfile.read_bytes())
+        text, _ = decode(read_regular(kfile))
     except OSError:
         return None, dirs, files
     if text is None:
@@ -201,7 +204,7 @@ def _kustomization_refs(kfile: Path) -> tuple[Any, set[Path], set[Path]]:
         for entry in entries:
             if isinstance(entry, str) and "://" not in entry:
                 path = Path(os.path.normpath(kfile.parent / entry))
-                (dirs if path.is_dir() else files).add(path)
+                (dirs if is_dir(path) else files).add(path)
     return data.get("kind"), dirs, files
 
 
@@ -209,7 +212,7 @@ def _tree_dirs(paths: Iterable[str]) -> list[Path]:
     out: list[Path] = []
     for raw in paths:
         root = Path(raw)
-        if raw == "-" or not root.is_dir():
+        if raw == "-" or not is_dir(root):
             continue
         for dirpath, dirnames, _ in os.walk(root):
             dirnames[:] = sorted(
@@ -254,7 +257,7 @@ def find_charts(paths: Iterable[str]) -> list[Path]:
     """Chart directories below ``paths``; subcharts (under a chart's charts/) render with it."""
     charts: list[Path] = []
     for directory in _tree_dirs(paths):
-        if not (directory / "Chart.yaml").is_file():
+        if not is_file(directory / "Chart.yaml"):
             continue
         if any(c in directory.parents and directory.is_relative_to(c / "charts") for c in charts):
             continue
