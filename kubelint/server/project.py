@@ -31,23 +31,13 @@ from typing import Any
 from kubelint.baseline import Baseline, BaselineError
 from kubelint.baseline import read as read_baseline
 from kubelint.baseline import split as split_baseline
-from kubelint.catalog import CatalogError, Profile, RuleSpec, load_profiles, load_rules
 from kubelint.checks import RunNotes
-from kubelint.config import CONFIG_NAMES, Config, ConfigError, find_config, load_config
-from kubelint.engine import (
-    ActiveRule,
-    Engine,
-    Options,
-    RunResult,
-    UsageError,
-    activate,
-    parse_kubernetes_version,
-    select_rules,
-)
+from kubelint.config import CONFIG_NAMES, Config, find_config
+from kubelint.engine import ActiveRule, Engine, RunResult
 from kubelint.findings import Finding
 from kubelint.lintset import LintSet
 from kubelint.model import K8sObject
-from kubelint.plugins import PluginError, Plugins, load_plugins
+from kubelint.runner import Catalog
 from kubelint.sources import KUSTOMIZATION_FILES, Skipped, Source, collect
 from kubelint.suppress import Suppressor
 
@@ -70,37 +60,6 @@ class ProjectError(Exception):
         super().__init__(message)
         self.message = message
         self.file = file
-
-
-@dataclass
-class Catalogue:
-    plugins: Plugins
-    rules: dict[str, RuleSpec]
-    profiles: dict[str, Profile]
-    checks: dict[str, Any]
-
-
-_PLUGINS: dict[bool, Plugins] = {}
-
-
-def _plugins(no_plugins: bool) -> Plugins:
-    """Plugins are loaded once per server process (entry points do not change while it runs)."""
-    if no_plugins not in _PLUGINS:
-        _PLUGINS[no_plugins] = load_plugins(autoload=not no_plugins)
-    return _PLUGINS[no_plugins]
-
-
-def load_catalogue(custom_dirs: Iterable[Path], no_plugins: bool = False) -> Catalogue:
-    try:
-        plugins = _plugins(no_plugins)
-        dirs = plugins.rule_dirs()
-        for directory in custom_dirs:
-            if not directory.is_dir():
-                raise CatalogError(f"{directory}: custom rules directory not found")
-            dirs.append((f"custom:{directory}", directory))
-        return Catalogue(plugins, load_rules(dirs), load_profiles(dirs), plugins.checks())
-    except (PluginError, CatalogError) as exc:
-        raise ProjectError(str(exc)) from exc
 
 
 @dataclass
@@ -168,7 +127,8 @@ class Project:
         self._files: dict[Path, _FileEntry] = {}
         self._units: dict[Path, _Unit] = {}
         self.config = Config()
-        self.catalogue: Catalogue | None = None
+        self.foreign_suppressions = True
+        self.catalogue: Catalog | None = None
         self.config_path: Path | None = None
         self.reload()
 
@@ -195,50 +155,24 @@ class Project:
         self._units.clear()
 
     def _setup(self, use_config: bool = True) -> None:
+        """The configuration in effect as `kubelint lint` run in the workspace folder sees it
+        (runner.prepare: the command line's own settings merge, rule selection and compile)."""
+        from kubelint.runner import RunError, prepare
+        from kubelint.settings import Settings
+
         settings = self.settings
         path: Path | None = None
         if use_config:
             path = self._resolve(settings.config) if settings.config else find_config(self.root)
-        cfg = Config()
-        if path is not None:
-            try:
-                cfg = load_config(path)
-            except ConfigError as exc:
-                raise ProjectError(str(exc), path) from exc
-        catalogue = load_catalogue(cfg.custom_rules, settings.no_plugins)
-        if cfg.path is not None and cfg.rules:
-            try:
-                load_config(cfg.path, catalogue.rules)  # now that custom rules are known
-            except ConfigError as exc:
-                raise ProjectError(str(exc), path) from exc
+        flags = Settings(
+            config=str(path) if path is not None else None,
+            no_config=path is None,
+            no_plugins=settings.no_plugins,
+        )
         try:
-            version_text = cfg.kubernetes_version
-            version = (
-                parse_kubernetes_version(version_text)
-                if version_text
-                else Options().kubernetes_version
-            )
-            options = Options(
-                kubernetes_version=version,
-                complete=bool(cfg.complete),
-                namespace=cfg.namespace,
-                pod_locator=catalogue.plugins.pod_locator(),
-            )
-            enable, disable = cfg.enabled_overrides()
-            selection = select_rules(
-                catalogue.rules,
-                catalogue.profiles,
-                cfg.profiles,
-                enable,
-                disable,
-                params=cfg.params(),
-                kubernetes_version=version,
-            )
-            active = activate(
-                catalogue.rules, selection, catalogue.checks, options, cfg.severities()
-            )
-        except UsageError as exc:
-            raise ProjectError(f"{path or 'configuration'}: {exc}", path) from exc
+            prep = prepare(flags)
+        except RunError as exc:
+            raise ProjectError(str(exc), path) from exc
         baseline: Baseline | None = None
         if settings.baseline:
             try:
@@ -247,20 +181,20 @@ class Project:
                 raise ProjectError(str(exc)) from exc
         notes = RunNotes()
         active = [
-            dataclasses.replace(r, ctx=dataclasses.replace(r.ctx, notes=notes)) for r in active
+            dataclasses.replace(r, ctx=dataclasses.replace(r.ctx, notes=notes)) for r in prep.active
         ]
-        self.config, self.config_path, self.catalogue = cfg, path, catalogue
+        self.config, self.config_path = prep.config, path
+        self.foreign_suppressions = prep.eff.foreign_suppressions
+        self.catalogue = prep.catalog
         self.active: list[ActiveRule] = active
-        self.options = options
+        self.options = prep.options
         self.baseline = baseline
         self.notes = notes
         self.rules = {r.id: r.spec for r in active}
         self._new_engine()
 
     def _new_engine(self) -> None:
-        self.suppressor = Suppressor(
-            self.config.exemptions, foreign=self.config.foreign_suppressions
-        )
+        self.suppressor = Suppressor(self.config.exemptions, foreign=self.foreign_suppressions)
         self.engine = Engine(self.active, self.options, self.suppressor)
 
     def watches(self, path: Path) -> bool:
@@ -297,17 +231,7 @@ class Project:
             return path.as_posix()
 
     def unit_dir(self, path: Path) -> Path:
-        """The deployment unit of a document: the nearest kustomization directory at or above
-        it inside the workspace folder, else the document's directory."""
-        directory = path.parent
-        probe = directory
-        while True:
-            if any((probe / name).is_file() for name in KUSTOMIZATION_FILES):
-                return probe
-            if probe == self.root or probe == probe.parent or self.root not in probe.parents:
-                break
-            probe = probe.parent
-        return directory
+        return deployment_unit(path, self.root)
 
     def _unit(self, directory: Path) -> _Unit:
         unit = self._units.get(directory)
@@ -476,6 +400,19 @@ class Project:
                 if s.name == self.name_of(path):
                     return s.reason
         return None
+
+
+def deployment_unit(path: Path, root: Path) -> Path:
+    """The deployment unit of a document: the nearest directory holding a kustomization at or
+    above it (inside the workspace folder ``root``), else the document's own directory."""
+    directory = path.parent
+    probe = directory
+    while True:
+        if any((probe / name).is_file() for name in KUSTOMIZATION_FILES):
+            return probe
+        if probe == root or probe == probe.parent or root not in probe.parents:
+            return directory
+        probe = probe.parent
 
 
 def find_project_root(path: Path, folders: Iterable[Path]) -> Path | None:
