@@ -33,12 +33,14 @@ from kubelint.baseline import read as read_baseline
 from kubelint.baseline import split as split_baseline
 from kubelint.checks import RunNotes
 from kubelint.config import CONFIG_NAMES, Config, find_config
-from kubelint.engine import ActiveRule, Engine, RunResult
-from kubelint.findings import Finding
+from kubelint.dispatch import Engine
+from kubelint.findings import Finding, RunResult
+from kubelint.kustomization import KUSTOMIZATION_FILES
 from kubelint.lintset import LintSet
 from kubelint.model import K8sObject
 from kubelint.runner import Catalog
-from kubelint.sources import KUSTOMIZATION_FILES, Skipped, Source, collect
+from kubelint.selection import ActiveRule
+from kubelint.sources import Skipped, Source, collect
 from kubelint.suppress import Suppressor
 
 # A directory tree bigger than this is not read as one unit: the document is linted with the
