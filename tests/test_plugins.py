@@ -275,14 +275,14 @@ def test_plugin_check_declares_its_target(tmp_path: Path, monkeypatch: pytest.Mo
     (pkg / "rules").mkdir(parents=True)
     (pkg / "__init__.py").write_text(
         "from pathlib import Path\nfrom kubelint.api import check, hookimpl\n\n"
-        "@check('whole-set', target='set')\n"
+        "@check('whole_set', target='set')\n"
         "def whole_set(lint_set, ctx):\n    return []\n\n"
-        "@hookimpl\ndef kubelint_checks():\n    return {'whole-set': whole_set}\n\n"
+        "@hookimpl\ndef kubelint_checks():\n    return {'whole_set': whole_set}\n\n"
         "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
     )
     (pkg / "rules" / "per-pod.yaml").write_text(
         "id: per-pod\nsummary: Pods.\ncategory: custom\nseverity: error\n"
-        "default: true\ntarget: pod-spec\ncheck: whole-set\nwhy: Testing.\nremediation: None.\n"
+        "default: true\ntarget: pod-spec\ncheck: whole_set\nwhy: Testing.\nremediation: None.\n"
     )
     _install_dist(site, "kubelint-settarget", "settarget = kubelint_settarget", pkg)
     monkeypatch.syspath_prepend(str(site))
