@@ -92,22 +92,17 @@ class Profile:
 
 
 def _load_yaml(path: Path) -> Any:
-    from kubelint.loader import decode, load_text
-    from kubelint.sources import read_regular
+    from kubelint.loader import first_problem, read_yaml_file
+    from kubelint.sources import read_error
 
     try:
-        data = read_regular(path)
+        text, result = read_yaml_file(path)
     except OSError as exc:
-        from kubelint.sources import read_error
-
         raise CatalogError(f"{path}: cannot read rule file: {read_error(exc)}") from exc
-    text, problem = decode(data)
     if text is None:
-        raise CatalogError(f"{path}: {problem.message if problem else 'cannot decode'}")
-    result = load_text(text)
-    problems = result.problems + [p for d in result.documents for p in d.problems]
-    if problems:
-        p = problems[0]
+        raise CatalogError(f"{path}: {result.problems[0].message}")
+    p = first_problem(result)
+    if p is not None:
         raise CatalogError(f"{path}:{p.line}:{p.column}: {p.message}")
     if len(result.documents) != 1:
         raise CatalogError(f"{path}: expected exactly one YAML document")

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
-from kubelint.loader import decode, load_text
+from kubelint.loader import first_problem, read_yaml_file
 from kubelint.positions import PositionIndex, join
 from kubelint.resources import load_schema
-from kubelint.sources import read_regular
 
 if TYPE_CHECKING:
     import jsonschema
@@ -101,17 +100,11 @@ def _closest(word: str, choices: Iterable[str]) -> str:
 def load_config(path: Path, known_rules: Iterable[str] = ()) -> Config:
     """Read and validate a config file; raise ConfigError with file:line and a suggestion."""
     try:
-        raw = read_regular(path)
+        _, loaded = read_yaml_file(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror or exc}") from exc
-    text, problem = decode(raw)
-    if text is None:
-        assert problem is not None
-        raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
-    loaded = load_text(text)
-    problems = loaded.problems + [p for d in loaded.documents for p in d.problems]
-    if problems:
-        p = problems[0]
+    p = first_problem(loaded)
+    if p is not None:
         raise ConfigError(f"{path}:{p.line}:{p.column}: {p.message}")
     docs = [d for d in loaded.documents if d.data is not None]
     if not docs:

@@ -23,9 +23,10 @@ from kubelint.settings import Effective, Settings, SettingsError, effective
 if TYPE_CHECKING:
     from kubelint.catalog import Profile, RuleSpec
     from kubelint.config import Config
-    from kubelint.engine import ActiveRule, Options, RunResult
-    from kubelint.findings import Finding
+    from kubelint.findings import Finding, RunResult
+    from kubelint.options import Options
     from kubelint.plugins import Plugins
+    from kubelint.selection import ActiveRule
     from kubelint.sources import Source
     from kubelint.suppress import Suppressor
 
@@ -120,8 +121,9 @@ def prepare(settings: Settings) -> Prepared:
     """Effective settings, catalogue and rule selection."""
     from kubelint.catalog import suggest
     from kubelint.config import ConfigError, load_config
-    from kubelint.engine import Options, UsageError, activate, select_rules
-    from kubelint.k8s_schemas import load_crd_files
+    from kubelint.lib.schemas import load_crd_files
+    from kubelint.options import Options, UsageError
+    from kubelint.selection import activate, select_rules
 
     eff = effective_settings(settings)
     cfg = eff.config
@@ -232,7 +234,8 @@ def run(prep: Prepared) -> tuple[RunResult, list[str], Suppressor]:
     from kubelint.baseline import BaselineError
     from kubelint.baseline import read as read_baseline
     from kubelint.baseline import split as split_baseline
-    from kubelint.engine import Engine, RunResult
+    from kubelint.dispatch import Engine
+    from kubelint.findings import RunResult
     from kubelint.render import RenderError, render_all
     from kubelint.sources import Skipped, collect
     from kubelint.suppress import Suppressor
@@ -278,7 +281,7 @@ def run(prep: Prepared) -> tuple[RunResult, list[str], Suppressor]:
 
 def lint(settings: Settings) -> int:
     """``kubelint lint``: report on stdout and to --report files; the exit code."""
-    from kubelint.k8s_schemas import not_validated_summary
+    from kubelint.lib.schemas import not_validated_summary
 
     prep = prepare(settings)
     result, errors, suppressor = run(prep)

@@ -15,6 +15,7 @@ from typing import Any
 
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
+from kubelint.loader import first_problem, read_yaml_file
 from kubelint.model import K8sObject
 from kubelint.resources import package_data
 
@@ -92,12 +93,10 @@ def parse_table(rows: Any) -> dict[tuple[str, str], ApiVersionEntry]:
 @cache
 def api_version_table() -> dict[tuple[str, str], ApiVersionEntry]:
     """The table, keyed on (apiVersion, kind); read from the package once per process."""
-    from kubelint.loader import load_text  # the C-event loader: ruamel's constructor is slow
-
-    loaded = load_text(package_data(DATA_FILE).read_text(encoding="utf-8"))
-    problems = loaded.problems + [p for d in loaded.documents for p in d.problems]
-    if problems or len(loaded.documents) != 1:
-        where = f":{problems[0].line}: {problems[0].message}" if problems else ": not one document"
+    _, loaded = read_yaml_file(package_data(DATA_FILE))
+    p = first_problem(loaded)
+    if p is not None or len(loaded.documents) != 1:
+        where = f":{p.line}: {p.message}" if p is not None else ": not one document"
         raise ValueError(f"{DATA_FILE}{where}")
     return parse_table(loaded.documents[0].data)
 

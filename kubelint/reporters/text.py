@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from itertools import groupby
 
-from kubelint.engine import RunResult
-from kubelint.findings import Finding, Severity
+from kubelint.findings import Finding, RunResult, Severity
 from kubelint.reporters import Reporter
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}

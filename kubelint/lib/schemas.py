@@ -501,7 +501,7 @@ def load_crd_files(paths: Iterable[str]) -> tuple[list[dict[str, Any]], list[str
     Returns (CRD objects, errors). A path that holds no CRD at all is an error, so a typo in
     ``--crd`` does not silently validate nothing.
     """
-    from kubelint.loader import decode, load_text
+    from kubelint.loader import load_bytes
     from kubelint.sources import collect
 
     found: list[dict[str, Any]] = []
@@ -513,13 +513,11 @@ def load_crd_files(paths: Iterable[str]) -> tuple[list[dict[str, Any]], list[str
         for source in sources:
             if source.data is None:
                 continue
-            text, problem = decode(source.data)
+            text, loaded = load_bytes(source.data)
             if text is None:
-                errors.append(
-                    f"--crd {source.name}: {problem.message if problem else 'unreadable'}"
-                )
+                errors.append(f"--crd {source.name}: {loaded.problems[0].message}")
                 continue
-            for doc in load_text(text).documents:
+            for doc in loaded.documents:
                 found.extend(_crds_in(doc.data))
         if not problems and len(found) == before:
             errors.append(f"--crd {path}: no CustomResourceDefinition found")
