@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
     from kubelint.checks import RunNotes
-    from kubelint.engine import Engine, RunResult
-    from kubelint.findings import Finding
+    from kubelint.dispatch import Engine
+    from kubelint.findings import Finding, RunResult
     from kubelint.sources import Source
 
 # Below this much input per extra process, forking and merging cost more than they save.
