@@ -230,6 +230,7 @@ def _excluded(cfg: Config, source: Source) -> bool:
 
 def run(prep: Prepared) -> tuple[RunResult, list[str], Suppressor]:
     """Collect and render the inputs, lint them, apply suppressions and the baseline."""
+    from kubelint import parallel
     from kubelint.baseline import BaselineError
     from kubelint.baseline import read as read_baseline
     from kubelint.baseline import split as split_baseline
@@ -256,12 +257,15 @@ def run(prep: Prepared) -> tuple[RunResult, list[str], Suppressor]:
     suppressor = Suppressor(prep.config.exemptions, foreign=prep.eff.foreign_suppressions)
     for ex in suppressor.expired:
         err(f"{ex.origin}: exemption expired on {ex.expires} and no longer applies ({ex.reason})")
+    jobs = settings.jobs if settings.jobs is not None else parallel.usable_cores()
+    if jobs < 1:
+        raise RunError(f"--jobs must be at least 1, got {jobs}")
     engine = Engine(prep.active, prep.options, suppressor)
     result = RunResult(skipped=list(skipped))
     bar = _ProgressBar(len(kept)) if sys.stderr.isatty() else None
     try:
         with gc_paused():
-            engine.run(kept, result, progress=bar)
+            parallel.run(engine, kept, result, jobs, progress=bar)
     finally:
         if bar is not None:
             bar.close()
