@@ -55,6 +55,10 @@ def _plain_coercion() -> None:
             ann = self.annotation
             if (ann is str and isinstance(value, str)) or (ann is bool and type(value) is bool):
                 return value
+            if ann is int and type(value) is int:
+                return value
+            if ann is int and isinstance(value, str) and value.isascii() and value.isdigit():
+                return int(value)
             if (
                 ann == list_str
                 and isinstance(value, (list, tuple))
@@ -69,7 +73,7 @@ def _plain_coercion() -> None:
         descriptor = getattr(self, "type_descriptor", None)
         if self._runtime_param is None and descriptor is not None:
             ann = descriptor.annotation
-            if descriptor.file_annotation is None and (ann in (str, bool) or ann == list_str):
+            if descriptor.file_annotation is None and (ann in (str, bool, int) or ann == list_str):
                 self._runtime_param = PlainParam(
                     parameter_info=descriptor.parameter_info,
                     annotation=ann,
@@ -325,7 +329,6 @@ def rules_cmd(
 ) -> None:
     """List every rule with its category, default, severity and fix (safe/unsafe)."""
     from kubelint.catalog import suggest
-
     from kubelint.fix.spec import fix_kind
 
     catalog = _catalog(no_plugins, [Path(d) for d in rules_dir or []])
@@ -385,6 +388,26 @@ def plugins(no_plugins: _NoPluginsOpt = False) -> None:
         typer.echo(name)
     typer.echo(f"rules: {len(catalog.rules)}  profiles: {', '.join(sorted(catalog.profiles))}")
     typer.echo(f"formats: {', '.join(sorted(catalog.reporters))}")
+
+
+@app.command()
+def server(
+    config: Annotated[
+        str | None, typer.Option("--config", help="Configuration file (else discovered).")
+    ] = None,
+    baseline: Annotated[
+        str | None, typer.Option("--baseline", help="Report only findings not in this baseline.")
+    ] = None,
+    no_plugins: Annotated[bool, typer.Option("--no-plugins")] = False,
+) -> None:
+    """Run the language server (LSP over stdio) for editors: findings as you type."""
+    from kubelint.server import ServerUnavailable, serve
+
+    try:
+        serve(config=config, baseline=baseline, no_plugins=no_plugins)
+    except ServerUnavailable as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from exc
 
 
 def main() -> None:

@@ -212,7 +212,7 @@ def _merge(current: Any, value: Any) -> Any:
 
 
 def fix_kind(raw: Any) -> str | None:
-    """"safe", "unsafe" or "safe/unsafe" (depends on the finding) for a rule with a fix."""
+    """ "safe", "unsafe" or "safe/unsafe" (depends on the finding) for a rule with a fix."""
     autofix = autofix_of(raw)
     if autofix is None:
         return None
