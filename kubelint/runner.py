@@ -283,6 +283,7 @@ def run(prep: Prepared) -> tuple[RunResult, list[str], Suppressor]:
 def lint(settings: Settings) -> int:
     """``kubelint lint``: report on stdout and to --report files; the exit code."""
     from kubelint.lib.schemas import not_validated_summary
+    from kubelint.reporters import ReportOptions
 
     prep = prepare(settings)
     result, errors, suppressor = run(prep)
@@ -307,15 +308,16 @@ def lint(settings: Settings) -> int:
         settings.color == "auto" and is_tty and not no_color_env
     )
     rich_layout = settings.color == "always" or (is_tty and not no_color_env)
-    common = {"show_suppressed": settings.show_suppressed}
-    stdout_options = {"rich": rich_layout, "color": use_color, **common}
+    stdout_options = ReportOptions(rich_layout, use_color, settings.show_suppressed)
     reporters = prep.catalog.reporters
     reporters[settings.format](sys.stdout, stdout_options).report(result)
     sys.stdout.flush()
     for fmt, path in prep.reports:
         try:
             with open(path, "w", encoding="utf-8") as fh:
-                reporters[fmt](fh, {"rich": False, "color": False, **common}).report(result)
+                reporters[fmt](fh, ReportOptions(show_suppressed=settings.show_suppressed)).report(
+                    result
+                )
         except OSError as exc:
             err(f"cannot write report {path}: {exc.strerror or exc}")
             errors.append(path)
