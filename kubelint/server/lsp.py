@@ -107,12 +107,15 @@ class _Published:
     def __init__(
         self,
         project: Project,
+        text: str,
         lines: list[str],
         items: list[tuple[types.Diagnostic, Diagnostic | None]],
     ) -> None:
         self.project = project
+        self.text = text
         self.lines = lines
         self.items = items
+        self.fix_all: Any = None  # kubelint.fix.Applied of the safe fixes, once asked for
 
     def key(self) -> list[Any]:
         return [(d.range, d.code, d.message, d.severity) for d, _ in self.items]
@@ -295,7 +298,7 @@ class KubelintServer(LanguageServer):
         items: list[tuple[types.Diagnostic, Diagnostic | None]] = []
         for d in diags:
             items.append((self.to_lsp(d, lines, flow, codec, project), d))
-        published = _Published(project, lines, items)
+        published = _Published(project, text, lines, items)
         previous = self.published.get(uri)
         self.published[uri] = published
         if not force and previous is not None and previous.key() == published.key():

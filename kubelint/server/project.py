@@ -193,6 +193,10 @@ class Project:
         self.baseline = baseline
         self.notes = notes
         self.rules = {r.id: r.spec for r in active}
+        # what kubelint.fix needs: each rule's data (its `autofix`) and params
+        self.fix_rules = {r.id: r.spec.raw for r in active}
+        self.fix_params = {r.id: dict(r.ctx.params) for r in active}
+        self.kubernetes_version = prep.eff.kubernetes_version
         self._new_engine()
 
     def _new_engine(self) -> None:
