@@ -329,6 +329,20 @@ class KubelintServer(LanguageServer):
         spec = project.rules.get(f.rule)
         href = rule_href(spec) if spec is not None else None
         related = self.related(f, project)
+        for line, column, message in d.related:
+            (rl, rc), (rel, rec) = token_range(lines, line, column, flow)
+            related.append(
+                types.DiagnosticRelatedInformation(
+                    location=types.Location(
+                        uri=self._uri_for_name(f.location.file, project),
+                        range=types.Range(
+                            start=codec.position_to_client_units(lines, ServerTextPosition(rl, rc)),
+                            end=codec.position_to_client_units(lines, ServerTextPosition(rel, rec)),
+                        ),
+                    ),
+                    message=message,
+                )
+            )
         return types.Diagnostic(
             range=rng,
             message=f.message,
@@ -362,6 +376,10 @@ class KubelintServer(LanguageServer):
                 )
             )
         return out
+
+    def _uri_for_name(self, name: str, project: Project) -> str:
+        path = Path(name)
+        return self._uri_for(path if path.is_absolute() else (project.base / path).resolve())
 
     def forget_document(self, uri: str) -> None:
         handle = self.pending.pop(uri, None)
