@@ -72,7 +72,7 @@ def load_catalog(no_plugins: bool = False, extra_dirs: list[Path] | None = None)
 
 
 def _parse_reports(values: list[str], reporters: Mapping[str, Any]) -> list[tuple[str, str]]:
-    from kubelint.catalog import suggest
+    from kubelint.messages import suggest
 
     out = []
     for value in values:
@@ -119,9 +119,9 @@ def effective_settings(settings: Settings) -> Effective:
 
 def prepare(settings: Settings) -> Prepared:
     """Effective settings, catalogue and rule selection."""
-    from kubelint.catalog import suggest
     from kubelint.config import ConfigError, load_config
     from kubelint.lib.schemas import load_crd_files
+    from kubelint.messages import suggest
     from kubelint.options import Options, UsageError
     from kubelint.selection import activate, select_rules
 
@@ -236,9 +236,6 @@ def run(
     ``inputs``, when given, receives the sources that were linted (``kubelint fix`` needs them).
     """
     from kubelint import parallel
-    from kubelint.baseline import BaselineError
-    from kubelint.baseline import read as read_baseline
-    from kubelint.baseline import split as split_baseline
     from kubelint.dispatch import Engine
     from kubelint.findings import RunResult
     from kubelint.render import RenderError, render_all
@@ -277,6 +274,10 @@ def run(
         if bar is not None:
             bar.close()
     if settings.baseline:
+        from kubelint.baseline import BaselineError
+        from kubelint.baseline import read as read_baseline
+        from kubelint.baseline import split as split_baseline
+
         try:
             known = read_baseline(Path(settings.baseline))
         except BaselineError as exc:
