@@ -155,6 +155,9 @@ def _line_offsets(text: str) -> list[int]:
     return offsets
 
 
+_NO_POSITIONS = Document(index=0, line=1)  # fixes read the model's data, never its positions
+
+
 def _target(data: Any, finding: Finding) -> tuple[K8sObject, str] | None:
     """The object a finding is about within its document's data, and its base pointer."""
     if not isinstance(data, dict):
@@ -164,11 +167,11 @@ def _target(data: Any, finding: Finding) -> tuple[K8sObject, str] | None:
     if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
         for i, item in enumerate(items):
             if isinstance(item, dict):
-                obj = K8sObject(item, "", None, base=f"/items/{i}")
+                obj = K8sObject(item, "", _NO_POSITIONS, base=f"/items/{i}")
                 if finding.object is not None and obj.ref == finding.object:
                     return obj, f"/items/{i}"
         return None
-    return K8sObject(data, "", None), ""
+    return K8sObject(data, "", _NO_POSITIONS), ""
 
 
 def _copy(data: Any) -> Any:
