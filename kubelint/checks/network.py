@@ -189,12 +189,19 @@ def network_policy_allows_all(lint_set: LintSet, ctx: CheckContext) -> Iterator[
                     if not isinstance(block, dict):
                         continue
                     cidr = block.get("cidr")
-                    if cidr in OPEN_CIDRS and not block.get("except"):
-                        yield Violation(
-                            join(rule_ptr, peers_field, j, "ipBlock", "cidr"),
-                            f"{label} allows ipBlock {cidr}: {field} traffic {whence} is allowed",
-                            obj=policy,
-                        )
+                    if cidr not in OPEN_CIDRS:
+                        continue
+                    excepted = block.get("except")
+                    but, where = "", whence
+                    if isinstance(excepted, list) and excepted:
+                        ranges = ", ".join(str(e) for e in excepted)
+                        but = f" except only {ranges}"
+                        where = f"{whence.split()[0]} every public address"
+                    yield Violation(
+                        join(rule_ptr, peers_field, j, "ipBlock", "cidr"),
+                        f"{label} allows ipBlock {cidr}{but}: {field} traffic {where} is allowed",
+                        obj=policy,
+                    )
 
 
 @check("network_policy_peer_selects_nothing")
