@@ -15,7 +15,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from kubelint.labels import DOES_NOT_EXIST, EXISTS, IN, NOT_IN, Selector
+from kubelint.lib.labels import DOES_NOT_EXIST, EXISTS, IN, NOT_IN, Selector
 from kubelint.model import K8sObject, PodSpec, get_path
 from kubelint.resources import package_data
 

@@ -1,0 +1,39 @@
+"""``kubelint explain``: a rule's documentation as text."""
+
+from __future__ import annotations
+
+import json
+
+from kubelint.catalog import RuleSpec
+
+
+def explain_text(spec: RuleSpec) -> str:
+    state = "enabled by default" if spec.default else "opt-in (--enable " + spec.id + ")"
+    out = [
+        f"{spec.id}: {spec.summary}",
+        f"category: {spec.category}   severity: {spec.severity.value}   {state}",
+        "",
+        "Why",
+        f"  {spec.why}",
+        "",
+        "How to fix",
+        f"  {spec.remediation}",
+    ]
+    if spec.example:
+        out += ["", "Example (triggers the rule)", _indent(spec.example)]
+    if spec.fix:
+        out += ["Fixed", _indent(spec.fix)]
+    props = spec.params_schema.get("properties", {})
+    if props:
+        out += ["", "Options (params)"]
+        for name, schema in props.items():
+            desc = schema.get("description", "")
+            default = schema.get("default")
+            out.append(f"  {name} (default: {json.dumps(default)}): {desc}")
+    if spec.references:
+        out += ["", "References"] + [f"  {r}" for r in spec.references]
+    return "\n".join(out)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.rstrip().splitlines()) + "\n"

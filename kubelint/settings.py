@@ -1,0 +1,541 @@
+"""Every setting the command line can give, declared once, and the effective settings.
+
+``Settings`` is the one declaration of the command line's options: each field is one flag (its
+names, help, metavar, help panel, the commands that take it and the configuration key it
+overrides live in the field's ``flag(...)``). cli.py builds the typer parameters of ``lint``,
+``baseline create|prune`` and ``config show`` from it, so a new flag is one field here.
+``None`` (or an empty list) means "not given on the command line", so that the configuration
+file's value, or the built-in default, applies.
+
+``effective(settings)`` merges the configuration file with the flags; every command that lints
+or shows settings goes through it. This module imports nothing heavy at import time (the CLI
+imports it on every start).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kubelint.config import Config
+    from kubelint.render import RenderOptions
+
+# The commands that take a flag.
+LINT = "lint"
+BASELINE = "baseline"  # baseline create / prune: everything that decides which findings exist
+SHOW = "show"  # config show: everything that is also a configuration key
+_FINDINGS = frozenset({LINT, BASELINE})
+_ALL = frozenset({LINT, BASELINE, SHOW})
+
+FAIL_ON = ("error", "warning", "info", "never")
+COLOR = ("auto", "always", "never")
+DEFAULT_FAIL_ON = "warning"
+
+# Help panels (the groups of `kubelint lint --help`).
+OUTPUT = "Output"
+RULES = "Rule selection"
+INPUTS = "Inputs"
+HELM = "Helm and Kustomize"
+SUPPRESSION = "Configuration and suppression"
+
+
+@dataclass(frozen=True)
+class Flag:
+    """How a Settings field appears on the command line."""
+
+    decls: tuple[str, ...]  # option names; empty for the positional argument
+    help: str
+    metavar: str | None = None
+    commands: frozenset[str] = frozenset({LINT})
+    panel: str | None = None
+    choices: tuple[str, ...] | None = None
+    config_key: str | None = None  # the .kubelint.yaml key this flag overrides
+
+    @property
+    def argument(self) -> bool:
+        return not self.decls
+
+
+def flag(
+    *decls: str,
+    help: str,
+    default: Any = None,
+    metavar: str | None = None,
+    commands: frozenset[str] = frozenset({LINT}),
+    panel: str | None = None,
+    choices: tuple[str, ...] | None = None,
+    config_key: str | None = None,
+    many: bool = False,
+) -> Any:
+    """A Settings field that is a command-line flag (``many``: repeatable, a list)."""
+    meta = {"flag": Flag(decls, help, metavar, commands, panel, choices, config_key)}
+    if many:
+        return field(default_factory=list, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class Settings:
+    """What the command line said (one field per flag; see the module docstring)."""
+
+    paths: list[str] = flag(
+        help="Files or directories to lint; '-' reads standard input "
+        "(default: the configured paths, else '.').",
+        metavar="PATH...",
+        commands=_FINDINGS,
+        many=True,
+    )
+    # --- output
+    format: str = flag(
+        "--format",
+        help="Report format on stdout.",
+        default="text",
+        metavar="FORMAT",
+        panel=OUTPUT,
+    )
+    reports: list[str] = flag(
+        "--report",
+        help="Also write a report to a file: FORMAT=PATH (repeatable).",
+        metavar="FORMAT=PATH",
+        panel=OUTPUT,
+        many=True,
+    )
+    fail_on: str | None = flag(
+        "--fail-on",
+        help="Lowest severity that fails the run (default warning).",
+        metavar="SEVERITY",
+        choices=FAIL_ON,
+        commands=frozenset({LINT, SHOW}),
+        panel=OUTPUT,
+        config_key="failOn",
+    )
+    exit_zero: bool = flag(
+        "--exit-zero",
+        help="Exit 0 even with findings (errors still exit 2).",
+        default=False,
+        panel=OUTPUT,
+    )
+    fail_if_empty: bool = flag(
+        "--fail-if-empty",
+        help="Exit 2 when no Kubernetes object was linted.",
+        default=False,
+        panel=OUTPUT,
+    )
+    color: str = flag(
+        "--color",
+        help="Colour on stdout.",
+        default="auto",
+        metavar="WHEN",
+        choices=COLOR,
+        panel=OUTPUT,
+    )
+    verbose: bool = flag(
+        "--verbose", "-v", help="List skipped files and documents.", default=False, panel=OUTPUT
+    )
+    jobs: int | None = flag(
+        "--jobs",
+        "-j",
+        help="Processes that read, parse and lint files (default: the usable CPU cores).",
+        metavar="N",
+        commands=_FINDINGS,
+        panel=INPUTS,
+    )
+    # --- rule selection
+    profile: list[str] = flag(
+        "--profile",
+        help="Use a profile's rules instead of the defaults (repeatable).",
+        metavar="NAME",
+        commands=_ALL,
+        panel=RULES,
+        config_key="profiles",
+        many=True,
+    )
+    enable: list[str] = flag(
+        "--enable",
+        help="Enable a rule (repeatable).",
+        metavar="RULE",
+        commands=_ALL,
+        panel=RULES,
+        many=True,
+    )
+    disable: list[str] = flag(
+        "--disable",
+        help="Disable a rule (repeatable).",
+        metavar="RULE",
+        commands=_ALL,
+        panel=RULES,
+        many=True,
+    )
+    only: list[str] = flag(
+        "--only",
+        help="Run only these rules (repeatable).",
+        metavar="RULE",
+        commands=_ALL,
+        panel=RULES,
+        many=True,
+    )
+    kubernetes_version: str | None = flag(
+        "--kubernetes-version",
+        help="Target Kubernetes minor, e.g. 1.33.",
+        metavar="X.Y",
+        commands=_ALL,
+        panel=RULES,
+        config_key="kubernetesVersion",
+    )
+    complete: bool | None = flag(
+        "--complete/--no-complete",
+        help="The linted inputs are a whole application.",
+        commands=_ALL,
+        panel=RULES,
+        config_key="complete",
+    )
+    rules_dir: list[str] = flag(
+        "--rules-dir",
+        help="Directory of custom rule YAML files (repeatable).",
+        metavar="DIR",
+        commands=_ALL,
+        panel=RULES,
+        many=True,
+    )
+    no_plugins: bool = flag(
+        "--no-plugins",
+        help="Do not load third-party plugins.",
+        default=False,
+        commands=_ALL,
+        panel=RULES,
+    )
+    # --- inputs
+    namespace: str | None = flag(
+        "--namespace",
+        "-n",
+        help="Namespace for objects without one.",
+        metavar="NAMESPACE",
+        commands=_ALL,
+        panel=INPUTS,
+        config_key="namespace",
+    )
+    stdin_filename: str | None = flag(
+        "--stdin-filename",
+        help="Name to report for '-'.",
+        metavar="NAME",
+        commands=_FINDINGS,
+        panel=INPUTS,
+    )
+    crd: list[str] = flag(
+        "--crd",
+        help="CustomResourceDefinition file or directory for schemas (repeatable).",
+        metavar="PATH",
+        commands=_FINDINGS,
+        panel=INPUTS,
+        many=True,
+    )
+    require_schemas: bool = flag(
+        "--require-schemas",
+        help="Report objects no schema can validate (schema-invalid).",
+        default=False,
+        commands=_FINDINGS,
+        panel=INPUTS,
+    )
+    # --- configuration and suppression
+    config: str | None = flag(
+        "--config",
+        help="Configuration file (else the nearest .kubelint.yaml).",
+        metavar="FILE",
+        commands=_ALL,
+        panel=SUPPRESSION,
+    )
+    no_config: bool = flag(
+        "--no-config",
+        help="Do not look for .kubelint.yaml.",
+        default=False,
+        commands=_ALL,
+        panel=SUPPRESSION,
+    )
+    baseline: str | None = flag(
+        "--baseline",
+        help="Report only findings not in this baseline file.",
+        metavar="FILE",
+        panel=SUPPRESSION,
+    )
+    show_suppressed: bool = flag(
+        "--show-suppressed", help="List suppressed findings too.", default=False, panel=SUPPRESSION
+    )
+    report_unused_suppressions: bool = flag(
+        "--report-unused-suppressions",
+        help="Report suppressions that matched nothing.",
+        default=False,
+        panel=SUPPRESSION,
+    )
+    no_foreign_suppressions: bool = flag(
+        "--no-foreign-suppressions",
+        help="Ignore kube-linter, Polaris, kube-score and Checkov suppression annotations.",
+        default=False,
+        commands=_FINDINGS,
+        panel=SUPPRESSION,
+    )
+    # --- Helm and Kustomize
+    helm: list[str] = flag(
+        "--helm",
+        help="Render this chart with `helm template` and lint it (repeatable).",
+        metavar="CHART",
+        commands=_FINDINGS,
+        panel=HELM,
+        many=True,
+    )
+    values: list[str] = flag(
+        "--values",
+        "-f",
+        help="Helm values file for every render (repeatable).",
+        metavar="FILE",
+        commands=_FINDINGS,
+        panel=HELM,
+        many=True,
+    )
+    set_values: list[str] = flag(
+        "--set",
+        help="Helm --set KEY=VALUE for every render (repeatable).",
+        metavar="KEY=VALUE",
+        commands=_FINDINGS,
+        panel=HELM,
+        many=True,
+    )
+    values_set: list[str] = flag(
+        "--values-set",
+        help="Render once per values set (FILE[,FILE]); findings are tagged.",
+        metavar="FILE[,FILE]",
+        commands=_FINDINGS,
+        panel=HELM,
+        many=True,
+    )
+    release_name: str = flag(
+        "--release-name",
+        help="Helm release name.",
+        default="release-name",
+        metavar="NAME",
+        commands=_FINDINGS,
+        panel=HELM,
+    )
+    helm_bin: str | None = flag(
+        "--helm-bin",
+        help="The helm executable (else helm on PATH).",
+        metavar="PATH",
+        commands=_FINDINGS,
+        panel=HELM,
+    )
+    include_tests: bool = flag(
+        "--include-tests",
+        help="Lint Helm test pods (helm.sh/hook: test).",
+        default=False,
+        commands=_FINDINGS,
+        panel=HELM,
+    )
+    helm_auto: bool = flag(
+        "--helm-auto",
+        help="Render charts met in the linted tree.",
+        default=False,
+        commands=_FINDINGS,
+        panel=HELM,
+    )
+    chart_dir: str | None = flag(
+        "--chart-dir",
+        help="Chart directory of piped `helm template` output.",
+        metavar="DIR",
+        commands=_FINDINGS,
+        panel=HELM,
+    )
+    kustomize: list[str] = flag(
+        "--kustomize",
+        help="Build this kustomization directory and lint it (repeatable).",
+        metavar="DIR",
+        commands=_FINDINGS,
+        panel=HELM,
+        many=True,
+    )
+    kustomize_auto: bool = flag(
+        "--kustomize-auto",
+        help="Build kustomizations met in the linted tree.",
+        default=False,
+        commands=_FINDINGS,
+        panel=HELM,
+    )
+    kustomize_root: str | None = flag(
+        "--kustomize-root",
+        help="Directory piped `kustomize build` output was built from.",
+        metavar="DIR",
+        commands=_FINDINGS,
+        panel=HELM,
+    )
+
+    @classmethod
+    def from_flags(cls, values: dict[str, Any]) -> Settings:
+        """Settings from the parsed flags of one command (absent flags keep their default;
+        a repeatable flag given no value is an empty list)."""
+        out = cls()
+        for f in dataclasses.fields(cls):
+            if f.name in values:
+                value = values[f.name]
+                if value is None and isinstance(getattr(out, f.name), list):
+                    value = []
+                elif isinstance(value, tuple):
+                    value = list(value)
+                setattr(out, f.name, value)
+        return out
+
+    def render_options(self) -> RenderOptions:
+        from kubelint.render import RenderOptions
+
+        return RenderOptions(
+            helm=self.helm,
+            values=self.values,
+            set_values=self.set_values,
+            values_sets=self.values_set,
+            release_name=self.release_name,
+            namespace=self.namespace,
+            helm_bin=self.helm_bin,
+            include_tests=self.include_tests,
+            helm_auto=self.helm_auto,
+            kustomize=self.kustomize,
+            kustomize_auto=self.kustomize_auto,
+        )
+
+
+def flags() -> list[tuple[dataclasses.Field[Any], Flag]]:
+    """Every Settings field with its flag, in declaration order."""
+    return [(f, f.metadata["flag"]) for f in dataclasses.fields(Settings) if "flag" in f.metadata]
+
+
+@dataclass
+class Effective:
+    """The settings in effect: the configuration file merged with the command line."""
+
+    flags: Settings
+    config: Config
+    fail_on: str
+    kubernetes_version: tuple[int, int]
+    complete: bool
+    namespace: str | None
+    profiles: list[str]
+    enable: list[str]  # configuration `enabled: true` rules, then --enable
+    disable: list[str]  # configuration `enabled: false` rules not --enable'd, then --disable
+    only: list[str]
+    paths: list[str]
+    rule_dirs: list[Path]  # customRules from the configuration, then --rules-dir
+    params: dict[str, dict[str, Any]]
+    severities: dict[str, str]
+    foreign_suppressions: bool
+
+    def version_text(self) -> str:
+        return "{}.{}".format(*self.kubernetes_version)
+
+
+class SettingsError(Exception):
+    """A bad flag value or configuration file: exit code 2 with this message."""
+
+
+def load_file_config(settings: Settings) -> Config:
+    """The configuration file in effect (or an empty one), validated."""
+    from kubelint.config import Config, ConfigError, find_config, load_config
+
+    if settings.config:
+        path: Path | None = Path(settings.config)
+    elif settings.no_config:
+        return Config()
+    else:
+        path = find_config()
+    if path is None:
+        return Config()
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise SettingsError(str(exc)) from exc
+
+
+def effective(settings: Settings, cfg: Config | None = None) -> Effective:
+    """Merge the configuration file with the flags (flags win); raise SettingsError on a bad
+    value. ``lint``, ``baseline create|prune`` and ``config show`` all use this."""
+    from kubelint.catalog import suggest
+    from kubelint.options import Options, UsageError, parse_kubernetes_version
+
+    if cfg is None:
+        cfg = load_file_config(settings)
+    fail_on = settings.fail_on or cfg.fail_on or DEFAULT_FAIL_ON
+    if fail_on not in FAIL_ON:
+        raise SettingsError(
+            f"--fail-on must be one of {', '.join(FAIL_ON)}{suggest(fail_on, FAIL_ON)}"
+        )
+    version_text = settings.kubernetes_version or cfg.kubernetes_version
+    try:
+        version = (
+            parse_kubernetes_version(version_text) if version_text else Options().kubernetes_version
+        )
+    except UsageError as exc:
+        raise SettingsError(str(exc)) from exc
+    cfg_enable, cfg_disable = cfg.enabled_overrides()
+    params = cfg.params()
+    if settings.require_schemas:
+        params["schema-invalid"] = {**params.get("schema-invalid", {}), "requireSchemas": True}
+    paths = settings.paths or cfg.paths
+    if not paths:
+        paths = [] if settings.helm or settings.kustomize else ["."]
+    return Effective(
+        flags=settings,
+        config=cfg,
+        fail_on=fail_on,
+        kubernetes_version=version,
+        complete=settings.complete if settings.complete is not None else bool(cfg.complete),
+        namespace=settings.namespace or cfg.namespace,
+        profiles=settings.profile or cfg.profiles,
+        enable=[*cfg_enable, *settings.enable],
+        disable=[*(r for r in cfg_disable if r not in settings.enable), *settings.disable],
+        only=settings.only,
+        paths=paths,
+        rule_dirs=[*cfg.custom_rules, *(Path(d) for d in settings.rules_dir)],
+        params=params,
+        severities=cfg.severities(),
+        foreign_suppressions=cfg.foreign_suppressions and not settings.no_foreign_suppressions,
+    )
+
+
+def config_document(eff: Effective) -> dict[str, Any]:
+    """The effective settings as a configuration file (valid against config.schema.json), with
+    paths relative to the configuration file's directory (or the current one)."""
+    import os
+
+    cfg = eff.config
+    base = cfg.base
+
+    def rel(p: str | Path) -> str:
+        return Path(os.path.relpath(Path(p).absolute(), base.absolute())).as_posix()
+
+    doc: dict[str, Any] = {
+        "kubernetesVersion": eff.version_text(),
+        "failOn": eff.fail_on,
+        "complete": eff.complete,
+    }
+    if eff.namespace:
+        doc["namespace"] = eff.namespace
+    doc["paths"] = [rel(p) for p in (cfg.paths or ["."])]
+    doc["exclude"] = list(cfg.exclude)
+    doc["profiles"] = eff.profiles or ["default"]
+    rules = {rid: dict(conf) for rid, conf in cfg.rules.items()}
+    for rid in eff.flags.enable:
+        rules.setdefault(rid, {})["enabled"] = True
+    for rid in eff.flags.disable:
+        rules.setdefault(rid, {})["enabled"] = False
+    doc["rules"] = rules
+    exemptions = []
+    for ex in cfg.exemptions:
+        entry: dict[str, Any] = {"rules": list(ex.rules)}
+        for key in ("kind", "namespace", "name", "container", "path", "expires"):
+            value = getattr(ex, key)
+            if value is not None:
+                entry[key] = value if isinstance(value, str) else str(value)
+        entry["reason"] = ex.reason
+        exemptions.append(entry)
+    doc["exemptions"] = exemptions
+    doc["customRules"] = [rel(p) for p in eff.rule_dirs]
+    doc["foreignSuppressions"] = eff.foreign_suppressions
+    return doc
