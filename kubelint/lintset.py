@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from ruamel.yaml import YAML
-
 from kubelint.lib.labels import DOES_NOT_EXIST, EXISTS, IN, NOT_IN, Selector
+from kubelint.loader import first_problem, read_yaml_file
 from kubelint.model import K8sObject, PodSpec, get_path
 from kubelint.resources import package_data
 
@@ -41,8 +40,8 @@ class LintSet:
     _scale_targets: dict[tuple[str, str, str | None, str], list[K8sObject]] | None = field(
         default=None, repr=False
     )
-    _owners_by_ns: dict[str | None, list[tuple[K8sObject, dict[str, Any] | None]]] | None = (
-        field(default=None, repr=False)
+    _owners_by_ns: dict[str | None, list[tuple[K8sObject, dict[str, Any] | None]]] | None = field(
+        default=None, repr=False
     )
 
     def __post_init__(self) -> None:
@@ -121,13 +120,13 @@ class LintSet:
         select the pods the Prometheus Operator makes from a ``Prometheus`` resource.
         """
         if self._owners_by_ns is None:
-            owners: dict[str | None, list[tuple[K8sObject, dict[str, Any] | None]]] = (
-                defaultdict(list)
+            owners: dict[str | None, list[tuple[K8sObject, dict[str, Any] | None]]] = defaultdict(
+                list
             )
             for obj in self.objects:
-                found = pod_owner_labels(obj)
-                if found is not False:
-                    owners[obj.namespace].append((obj, found))
+                may_own, labels = pod_owner_labels(obj)
+                if may_own:
+                    owners[obj.namespace].append((obj, labels))
             self._owners_by_ns = dict(owners)
         for obj, labels in self._owners_by_ns.get(namespace, ()):
             if labels is None or may_match_partial(selector, labels):
@@ -282,8 +281,16 @@ def is_custom_group(group: str) -> bool:
 @cache
 def _pod_owner_table() -> tuple[dict[tuple[str, str], str], frozenset[tuple[str, str]]]:
     """((group, kind) -> labels pointer, (group, kind or "*") that never create pods)."""
-    with package_data(POD_OWNERS_FILE).open(encoding="utf-8") as fh:
-        data = YAML(typ="safe").load(fh)
+    _, loaded = read_yaml_file(package_data(POD_OWNERS_FILE))
+    p = first_problem(loaded)
+    if (
+        p is not None
+        or len(loaded.documents) != 1
+        or not isinstance(loaded.documents[0].data, dict)
+    ):
+        where = f":{p.line}: {p.message}" if p is not None else ": not one mapping"
+        raise ValueError(f"{POD_OWNERS_FILE}{where}")
+    data = loaded.documents[0].data
     labels: dict[tuple[str, str], str] = {}
     for row in data.get("podLabels") or ():
         for kind in row["kinds"]:
@@ -294,22 +301,23 @@ def _pod_owner_table() -> tuple[dict[tuple[str, str], str], frozenset[tuple[str,
     return labels, never
 
 
-def pod_owner_labels(obj: K8sObject) -> dict[str, Any] | None | bool:
-    """What pods ``obj`` may make an operator create: False when none (not a custom resource,
-    a known configuration kind, or a resource linted through its own pod template); a dict of
-    labels those pods carry (plus labels the operator adds) when the data knows where they are
-    written; None when they may carry any labels."""
+def pod_owner_labels(obj: K8sObject) -> tuple[bool, dict[str, Any] | None]:
+    """(whether an operator may create pods from ``obj``, the labels those pods carry).
+
+    Not a custom resource, a known configuration kind, or a resource linted through its own
+    pod template: (False, None). The labels are a dict (plus labels the operator adds) when the
+    data knows where they are written, else None: they may be anything."""
     group = obj.group
     if not is_custom_group(group) or obj.pod is not None:
-        return False
+        return False, None
     labels_at, never = _pod_owner_table()
     if (group, obj.kind) in never or (group, "*") in never:
-        return False
+        return False, None
     pointer = labels_at.get((group, obj.kind))
     if pointer is None:
-        return None
+        return True, None
     written = get_path(obj.raw, pointer)
-    return dict(written) if isinstance(written, Mapping) else {}
+    return True, dict(written) if isinstance(written, Mapping) else {}
 
 
 def may_match_partial(selector: Selector, labels: Mapping[str, Any]) -> bool:

@@ -243,9 +243,7 @@ def _built_in_object(obj: K8sObject, namespace: object) -> bool:
         return False
     if obj.kind == "ServiceAccount" and obj.name == "default":
         return True
-    return (
-        obj.kind == "Service" and obj.name == "kubernetes" and namespace in (None, "", "default")
-    )
+    return obj.kind == "Service" and obj.name == "kubernetes" and namespace in (None, "", "default")
 
 
 @check("missing_namespace")

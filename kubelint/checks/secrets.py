@@ -164,7 +164,8 @@ def token_format(value: str) -> str | None:
 
 
 def is_credential_name(name: str) -> bool:
-    """A vendor's well-known credential variable (``AZURE_STORAGE_KEY``, ``OCI_CLI_KEY_CONTENT``)."""
+    """A vendor's well-known credential variable (``AZURE_STORAGE_KEY``, ``OCI_CLI_KEY_CONTENT``,
+    CREDENTIAL_NAMES)."""
     return _CREDENTIAL_NAME.fullmatch(name) is not None
 
 
