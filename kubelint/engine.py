@@ -16,8 +16,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema_rs
-
 from kubelint.catalog import CatalogError, Profile, RuleSpec, profile_rules, suggest
 from kubelint.checks import KUBERNETES_VERSION_DEFAULT, CheckContext, RunNotes
 from kubelint.findings import Finding, Location, Severity, Violation
@@ -25,8 +23,10 @@ from kubelint.lintset import LintSet
 from kubelint.loader import Document, InputProblem, decode, input_limit_problem, load_text
 from kubelint.mapping import Mapper, map_finding
 from kubelint.mapping import detect as detect_mapper
+from kubelint.message_template import render as render_message
 from kubelint.model import K8sObject, PodSpec, get_path, show_value, split_api_version
 from kubelint.positions import PositionIndex, to_dotted
+from kubelint.schema_compile import SchemaCompileError, compile_schema
 from kubelint.sources import Skipped, Source
 from kubelint.suppress import Suppression, Suppressor
 
@@ -188,7 +188,10 @@ def activate(
                     message = f"configuration: invalid params for rule {rid}: {exc}"
                     raise UsageError(message) from exc
         elif spec.schema is not None:
-            rule.validator = jsonschema_rs.validator_for(spec.schema)
+            try:
+                rule.validator = compile_schema(spec.schema)
+            except SchemaCompileError as exc:
+                raise UsageError(f"{spec.origin}: invalid JSON Schema in rule: {exc}") from exc
         active.append(rule)
     return active
 
@@ -414,8 +417,8 @@ class Engine:
         if "invalid-object" in self.enabled:
             for v in problems:
                 self._emit(self.enabled["invalid-object"], obj, v, result)
-        if not obj.kind or not obj.api_version:
-            return False
+        if not obj.kind or not obj.api_version or not obj.names_valid():
+            return False  # too broken to lint: invalid-object says why
         for rule in self.object_rules:
             if rule.spec.kinds and obj.kind not in rule.spec.kinds:
                 continue
@@ -479,15 +482,16 @@ class Engine:
             seen.add(path)
             value = get_path(target.raw, path[len(base) :]) if path.startswith(base) else None
             template = rule.spec.message or rule.spec.summary
-            message = template.format_map(
-                _Fmt(
-                    container=container or "",
-                    value=show_value(value),
-                    field=to_dotted(path),
-                    path=path,
-                    kind=target.obj.kind if not isinstance(target, K8sObject) else target.kind,
-                    name=target.obj.name if not isinstance(target, K8sObject) else target.name,
-                )
+            message = render_message(
+                template,
+                {
+                    "container": container or "",
+                    "value": show_value(value),
+                    "field": to_dotted(path),
+                    "path": path,
+                    "kind": target.obj.kind if not isinstance(target, K8sObject) else target.kind,
+                    "name": target.obj.name if not isinstance(target, K8sObject) else target.name,
+                },
             )
             out.append(Violation(path, message, container=container))
         return out
@@ -544,8 +548,3 @@ class Engine:
     ) -> None:
         line, column, _ = positions.locate(pointer)
         self._input_finding(result, file, InputProblem("invalid-object", message, line, column))
-
-
-class _Fmt(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"

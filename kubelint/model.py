@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from kubelint.findings import ObjectRef, Violation
+from kubelint.k8s_names import api_version_problem, kind_problem, valid_api_version, valid_kind
 from kubelint.positions import join
 
 # Kinds whose objects have no namespace (built-in cluster-scoped resources).
@@ -394,6 +395,11 @@ class K8sObject:
                     )
         return pod
 
+    def names_valid(self) -> bool:
+        """Whether kind and apiVersion follow the Kubernetes name syntax (k8s_names.py)."""
+        raw = self.raw
+        return valid_kind(raw.get("kind")) and valid_api_version(raw.get("apiVersion"))
+
     def shape_problems(self) -> list[Violation]:
         """invalid-object problems of this object (computed once; includes pod-spec shapes)."""
         if "shape_checked" in self.extra:
@@ -413,10 +419,23 @@ class K8sObject:
                 self.problems.append(
                     Violation(f"/{key}", f"{key} must be a string, not {type_name(raw[key])}")
                 )
+        if not self.names_valid():
+            kind, api = raw.get("kind"), raw.get("apiVersion")
+            if isinstance(kind, str) and kind and not valid_kind(kind):
+                self.problems.append(Violation("/kind", kind_problem(kind)))
+            if isinstance(api, str) and api and not valid_api_version(api):
+                self.problems.append(Violation("/apiVersion", api_version_problem(api)))
         meta = raw.get("metadata")
         if meta is not None and not isinstance(meta, dict):
             self.problems.append(
                 Violation("/metadata", f"metadata must be a mapping, not {type_name(meta)}")
+            )
+        elif isinstance(meta, dict) and "name" in meta and not isinstance(meta["name"], str):
+            self.problems.append(
+                Violation(
+                    "/metadata/name",
+                    f"metadata.name must be a string, not {type_name(meta['name'])}",
+                )
             )
         elif has_kind and has_api and self.kind not in KINDS_WITHOUT_NAME and not self.name:
             self.problems.append(
