@@ -17,14 +17,16 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
+import jsonschema_rs
 
-from kubelint.loader import decode, load_text
+from kubelint.loader import first_problem, read_yaml_file
 from kubelint.positions import PositionIndex, join
 from kubelint.resources import load_schema
-from kubelint.sources import read_regular
+
+if TYPE_CHECKING:
+    import jsonschema
 
 CONFIG_NAMES = (".kubelint.yaml", ".kubelint.yml")
 
@@ -153,17 +155,11 @@ def _closest(word: str, choices: Iterable[str]) -> str:
 def load_config(path: Path, known_rules: Iterable[str] = ()) -> Config:
     """Read and validate a config file; raise ConfigError with file:line and a suggestion."""
     try:
-        raw = read_regular(path)
+        _, loaded = read_yaml_file(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror or exc}") from exc
-    text, problem = decode(raw)
-    if text is None:
-        assert problem is not None
-        raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
-    loaded = load_text(text)
-    problems = loaded.problems + [p for d in loaded.documents for p in d.problems]
-    if problems:
-        p = problems[0]
+    p = first_problem(loaded)
+    if p is not None:
         raise ConfigError(f"{path}:{p.line}:{p.column}: {p.message}")
     docs = [d for d in loaded.documents if d.data is not None]
     if not docs:
@@ -176,10 +172,14 @@ def load_config(path: Path, known_rules: Iterable[str] = ()) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}:{doc.line}:1: the config file must be a mapping")
     schema = load_schema("config.schema.json")
-    errors = sorted(
-        jsonschema.Draft202012Validator(schema).iter_errors(data),
-        key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
-    )
+    errors: list[Any] = []
+    if not jsonschema_rs.validator_for(schema, validate_formats=False).is_valid(data):
+        import jsonschema  # pure Python, only to explain the error with its key and position
+
+        errors = sorted(
+            jsonschema.Draft202012Validator(schema).iter_errors(data),
+            key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
+        )
     if errors:
         raise ConfigError(_describe(errors[0], path, positions, schema))
     known = set(known_rules)

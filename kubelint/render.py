@@ -1,7 +1,7 @@
 """Run ``helm template`` and ``kustomize build`` and turn their output into lint sources.
 
 Each render and each build becomes one ``Source`` with its own lint set and a mapper
-(kubelint/mapping.py) that points findings back at the files a user edits. Nothing is ever
+(kubelint/mapping/) that points findings back at the files a user edits. Nothing is ever
 written into the user's tree: Kustomize origin annotations are switched on through a temporary
 wrapper kustomization that names the target by a relative path (kustomize refuses absolute ones).
 A missing tool is a clear error (exit 2) that says how to pipe rendered output instead.
@@ -16,9 +16,8 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from kubelint.loader import decode, load_text
+from kubelint.kustomization import kustomization_file, read_kustomization
 from kubelint.mapping import HelmMapper, KustomizeMapper
 from kubelint.render_guard import (
     RenderGuardError,
@@ -27,14 +26,12 @@ from kubelint.render_guard import (
     remote_entries,
 )
 from kubelint.sources import (
-    KUSTOMIZATION_FILES,
     VENDORED_DIRS,
     Skipped,
     Source,
     display_name,
     is_dir,
     is_file,
-    read_regular,
 )
 
 TIMEOUT = 300  # seconds per render or build
@@ -157,13 +154,6 @@ def helm_sources(chart: str, opts: RenderOptions) -> list[Source]:
 # --- Kustomize ----------------------------------------------------------------------------------
 
 
-def kustomization_file(directory: Path) -> Path | None:
-    for name in KUSTOMIZATION_FILES:
-        if is_file(directory / name):
-            return directory / name
-    return None
-
-
 def kustomize_source(directory: str, allow_remote: bool = False) -> Source:
     """``kustomize build`` of ``directory`` with origin annotations, mapped to its sources.
 
@@ -204,31 +194,6 @@ def _yaml_str(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _kustomization_refs(kfile: Path) -> tuple[Any, set[Path], set[Path]]:
-    """(kind, directories, files) a kustomization includes through resources/bases/components."""
-    dirs: set[Path] = set()
-    files: set[Path] = set()
-    try:
-        text, _ = decode(read_regular(kfile))
-    except OSError:
-        return None, dirs, files
-    if text is None:
-        return None, dirs, files
-    docs = [d.data for d in load_text(text).documents if isinstance(d.data, dict)]
-    if not docs:
-        return None, dirs, files
-    data = docs[0]
-    for fld in ("resources", "bases", "components"):
-        entries = data.get(fld)
-        if not isinstance(entries, list):
-            continue
-        for entry in entries:
-            if isinstance(entry, str) and "://" not in entry:
-                path = Path(os.path.normpath(kfile.parent / entry))
-                (dirs if is_dir(path) else files).add(path)
-    return data.get("kind"), dirs, files
-
-
 def _tree_dirs(paths: Iterable[str]) -> list[Path]:
     out: list[Path] = []
     for raw in paths:
@@ -251,8 +216,12 @@ def find_kustomizations(paths: Iterable[str]) -> dict[Path, set[Path]]:
         kfile = kustomization_file(directory)
         if kfile is None:
             continue
-        kind, dirs, refs = _kustomization_refs(kfile)
-        if kind == "Component":
+        k = read_kustomization(kfile)
+        dirs: list[Path] = []
+        refs: set[Path] = set()
+        if k is not None:
+            dirs, refs = k.includes()
+        if k is not None and k.kind == "Component":
             continue
         found[Path(os.path.realpath(directory))] = (
             {Path(os.path.realpath(d)) for d in dirs},

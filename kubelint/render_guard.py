@@ -16,15 +16,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kubelint.loader import decode, load_text
 from kubelint.positions import join
 
 # Helm's own rule for release names (DNS-1123 subdomain, at most 53 characters).
 _RELEASE_RE = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")
 _NAMESPACE_RE = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
 MAX_RELEASE = 53
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-ENTRY_FIELDS = ("resources", "bases", "components")
 _REMOTE_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://|git::|git@|ssh:|[^/\s]+\.[^/\s]+/)")
 
 
@@ -77,18 +74,10 @@ def looks_remote(entry: str, base: Path) -> bool:
     return _REMOTE_RE.match(entry) is not None or "?ref=" in entry or "//" in entry
 
 
-def _kustomization_file(directory: Path) -> Path | None:
-    for name in KUSTOMIZATION_FILES:
-        candidate = directory / name
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def remote_entries(directory: Path) -> list[RemoteEntry]:
     """Remote entries of the kustomization in ``directory`` and of every local kustomization
     it includes (followed through resources, bases and components, each once)."""
-    from kubelint.sources import read_regular
+    from kubelint.kustomization import INCLUDE_FIELDS, read_kustomization
 
     found: list[RemoteEntry] = []
     todo = [Path(os.path.realpath(directory))]
@@ -98,21 +87,12 @@ def remote_entries(directory: Path) -> list[RemoteEntry]:
         if current in seen:
             continue
         seen.add(current)
-        kfile = _kustomization_file(current)
-        if kfile is None:
-            continue
-        try:
-            text, _ = decode(read_regular(kfile))
-        except OSError:
-            continue  # kustomize reports what it cannot read
-        if text is None:
-            continue
-        for doc in load_text(text).documents:
-            data = doc.data
-            if not isinstance(data, dict):
-                continue
-            for fld in ENTRY_FIELDS:
-                entries = data.get(fld)
+        kustomization = read_kustomization(current)
+        if kustomization is None:
+            continue  # none here, or unreadable: kustomize itself reports that
+        for doc in kustomization.documents:
+            for fld in INCLUDE_FIELDS:
+                entries = doc.data.get(fld)
                 if not isinstance(entries, list):
                     continue
                 for i, entry in enumerate(entries):
@@ -120,7 +100,7 @@ def remote_entries(directory: Path) -> list[RemoteEntry]:
                         continue
                     if looks_remote(entry, current):
                         line, column, _ = doc.positions.locate(join(f"/{fld}", i), "value")
-                        found.append(RemoteEntry(kfile, line, column, fld, entry))
+                        found.append(RemoteEntry(kustomization.path, line, column, fld, entry))
                         continue
                     target = Path(os.path.realpath(current / entry))
                     if target.is_dir():

@@ -31,7 +31,6 @@ VENDORED_DIRS = frozenset(
     {"node_modules", "vendor", "__pycache__", "site-packages", "bower_components", ".terraform"}
 )
 CHART_FILES = frozenset({"Chart.yaml", "Chart.lock", "requirements.lock"})
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _CHUNK = 1024 * 1024
 
 SYMLINK_OUTSIDE = (
@@ -170,32 +169,16 @@ def classify_file(path: Path) -> str | None:
 
 def _kustomize_patch_files(directory: Path) -> set[Path]:
     """Files a kustomization in ``directory`` uses as patches (partial objects)."""
-    from kubelint.loader import decode, load_text
+    from kubelint.kustomization import KUSTOMIZATION_FILES, read_kustomization
 
     out: set[Path] = set()
     for fname in KUSTOMIZATION_FILES:
         kfile = directory / fname
         if not is_file(kfile):
             continue
-        try:
-            text, _ = decode(read_regular(kfile))
-        except OSError:
-            continue
-        if text is None:
-            continue
-        for doc in load_text(text).documents:
-            data = doc.data
-            if not isinstance(data, dict):
-                continue
-            refs: list[Any] = []
-            for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
-                items = data.get(key)
-                if isinstance(items, list):
-                    refs.extend(items)
-            for ref in refs:
-                rel = ref.get("path") if isinstance(ref, dict) else ref
-                if isinstance(rel, str) and "\n" not in rel:
-                    out.add((directory / rel).resolve())
+        k = read_kustomization(kfile)
+        if k is not None:
+            out |= k.patch_files()
     return out
 
 
@@ -316,6 +299,8 @@ def collect(
     The roots that symbolic links may point into are the directories given, and for a file
     given, the directory it was named in.
     """
+    from kubelint.kustomization import KUSTOMIZATION_FILES
+
     paths = list(paths)
     sources: list[Source] = []
     skipped: list[Skipped] = []
