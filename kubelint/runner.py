@@ -230,6 +230,7 @@ def _excluded(cfg: Config, source: Source) -> bool:
 
 def run(prep: Prepared) -> tuple[RunResult, list[str], Suppressor]:
     """Collect and render the inputs, lint them, apply suppressions and the baseline."""
+    from kubelint import parallel
     from kubelint.baseline import BaselineError
     from kubelint.baseline import read as read_baseline
     from kubelint.baseline import split as split_baseline
@@ -256,12 +257,15 @@ def run(prep: Prepared) -> tuple[RunResult, list[str], Suppressor]:
     suppressor = Suppressor(prep.config.exemptions, foreign=prep.eff.foreign_suppressions)
     for ex in suppressor.expired:
         err(f"{ex.origin}: exemption expired on {ex.expires} and no longer applies ({ex.reason})")
+    jobs = settings.jobs if settings.jobs is not None else parallel.usable_cores()
+    if jobs < 1:
+        raise RunError(f"--jobs must be at least 1, got {jobs}")
     engine = Engine(prep.active, prep.options, suppressor)
     result = RunResult(skipped=list(skipped))
     bar = _ProgressBar(len(kept)) if sys.stderr.isatty() else None
     try:
         with gc_paused():
-            engine.run(kept, result, progress=bar)
+            parallel.run(engine, kept, result, jobs, progress=bar)
     finally:
         if bar is not None:
             bar.close()
@@ -278,6 +282,7 @@ def run(prep: Prepared) -> tuple[RunResult, list[str], Suppressor]:
 def lint(settings: Settings) -> int:
     """``kubelint lint``: report on stdout and to --report files; the exit code."""
     from kubelint.lib.schemas import not_validated_summary
+    from kubelint.reporters import ReportOptions
 
     prep = prepare(settings)
     result, errors, suppressor = run(prep)
@@ -302,15 +307,16 @@ def lint(settings: Settings) -> int:
         settings.color == "auto" and is_tty and not no_color_env
     )
     rich_layout = settings.color == "always" or (is_tty and not no_color_env)
-    common = {"show_suppressed": settings.show_suppressed}
-    stdout_options = {"rich": rich_layout, "color": use_color, **common}
+    stdout_options = ReportOptions(rich_layout, use_color, settings.show_suppressed)
     reporters = prep.catalog.reporters
     reporters[settings.format](sys.stdout, stdout_options).report(result)
     sys.stdout.flush()
     for fmt, path in prep.reports:
         try:
             with open(path, "w", encoding="utf-8") as fh:
-                reporters[fmt](fh, {"rich": False, "color": False, **common}).report(result)
+                reporters[fmt](fh, ReportOptions(show_suppressed=settings.show_suppressed)).report(
+                    result
+                )
         except OSError as exc:
             err(f"cannot write report {path}: {exc.strerror or exc}")
             errors.append(path)

@@ -10,13 +10,23 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubelint.catalog import CatalogError, Profile, RuleSpec, profile_rules, suggest
-from kubelint.checks import CheckContext
+from kubelint.checks import CheckContext, CheckFn, check_target
 from kubelint.findings import Severity
 from kubelint.options import Options, UsageError
 from kubelint.schema_compile import SchemaCompileError, compile_schema
+
+if TYPE_CHECKING:
+    import jsonschema_rs
+
+_TARGET_NAMES = {
+    "object": "K8sObject",
+    "pod-spec": "PodSpec",
+    "container": "Container",
+    "set": "LintSet",
+}
 
 INPUT_RULES = ("yaml-syntax-error", "duplicate-key", "invalid-object", "input-limit")
 
@@ -25,8 +35,8 @@ INPUT_RULES = ("yaml-syntax-error", "duplicate-key", "invalid-object", "input-li
 class ActiveRule:
     spec: RuleSpec
     ctx: CheckContext
-    fn: Any = None
-    validator: Any = None
+    fn: CheckFn | None = None
+    validator: jsonschema_rs.Validator | None = None
 
     @property
     def id(self) -> str:
@@ -89,7 +99,7 @@ def select_rules(
 def activate(
     catalog: Mapping[str, RuleSpec],
     selection: Mapping[str, Mapping[str, Any]],
-    checks: Mapping[str, Any],
+    checks: Mapping[str, CheckFn],
     options: Options,
     severities: Mapping[str, str] | None = None,
 ) -> list[ActiveRule]:
@@ -116,6 +126,12 @@ def activate(
                 raise UsageError(
                     f'rule "{rid}" ({spec.origin}) names check "{spec.check}", which no plugin '
                     f"provides{suggest(spec.check, checks)}"
+                )
+            served = check_target(fn)
+            if served is not None and served != spec.target:
+                raise UsageError(
+                    f'rule "{rid}" ({spec.origin}) has target: {spec.target}, but its check '
+                    f'"{spec.check}" takes a {_TARGET_NAMES[served]} (target: {served})'
                 )
             rule.fn = fn
             validate = getattr(fn, "__kubelint_validate_params__", None)
