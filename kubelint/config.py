@@ -10,7 +10,6 @@ suggests the closest valid key or rule ID. Command-line flags override it.
 
 from __future__ import annotations
 
-import difflib
 import os
 import stat
 import sys
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 
 from kubelint.loader import first_problem, read_yaml_file
+from kubelint.messages import suggest
 from kubelint.positions import PositionIndex, join
 from kubelint.resources import load_schema
 
@@ -147,11 +147,6 @@ def _where(path: Path, positions: PositionIndex, pointer: str, at: str = "key") 
     return f"{path}:{line}:{column}"
 
 
-def _closest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{close[0]}"?)' if close else ""
-
-
 def load_config(path: Path, known_rules: Iterable[str] = ()) -> Config:
     """Read and validate a config file; raise ConfigError with file:line and a suggestion."""
     try:
@@ -187,12 +182,12 @@ def load_config(path: Path, known_rules: Iterable[str] = ()) -> Config:
         for rid in data.get("rules") or {}:
             if rid not in known:
                 where = _where(path, positions, join("/rules", rid))
-                raise ConfigError(f'{where}: unknown rule "{rid}"{_closest(rid, known)}')
+                raise ConfigError(f'{where}: unknown rule "{rid}"{suggest(rid, known)}')
         for i, ex in enumerate(data.get("exemptions") or []):
             for j, rid in enumerate(ex.get("rules") or []):
                 if rid != "*" and rid not in known:
                     where = _where(path, positions, join("/exemptions", i, "rules", j), "value")
-                    raise ConfigError(f'{where}: unknown rule "{rid}"{_closest(rid, known)}')
+                    raise ConfigError(f'{where}: unknown rule "{rid}"{suggest(rid, known)}')
     version = data.get("kubernetesVersion")
     if isinstance(version, float):
         where = _where(path, positions, "/kubernetesVersion", "value")
@@ -259,7 +254,7 @@ def _describe(
         if extra:
             key = extra[0]
             where = _where(path, positions, join(pointer, key))
-            return f'{where}: unknown key "{key}"{_closest(key, allowed)}'
+            return f'{where}: unknown key "{key}"{suggest(key, allowed)}'
     where = _where(path, positions, pointer, "value")
     field_name = ".".join(str(p) for p in err.absolute_path) or "(top level)"
     return f"{where}: {field_name}: {err.message}"

@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kubelint.catalog import CatalogError, Profile, RuleSpec, profile_rules, suggest
+from kubelint.catalog import CatalogError, Profile, RuleSpec, profile_rules
 from kubelint.checks import CheckContext, CheckFn, check_target
 from kubelint.findings import Severity
+from kubelint.messages import suggest
 from kubelint.options import Options, UsageError
 from kubelint.schema_compile import SchemaCompileError, compile_schema
 
