@@ -216,6 +216,12 @@ class Engine:
         mapper = self._mappers.get(target.file) if self._mappers else None
         if mapper is not None:  # rendered Helm/Kustomize output: point at the source file
             location, rendered, message, extra = map_finding(mapper, target, v, location)
+        elif "autofix" in rule.spec.raw:  # whether `kubelint fix` has a (safe) fix for it
+            from kubelint.fix.spec import fix_safety
+
+            safety = fix_safety(rule.spec.raw, target, path, rule.ctx.params, self.options)
+            if safety is not None:
+                extra = {**extra, "fix": safety}
         finding = Finding(
             rule=rule.id,
             severity=rule.spec.severity,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from kubelint.catalog import RuleSpec
@@ -125,6 +125,8 @@ class RunResult:
     suppressed_findings: list[tuple[Finding, Suppression]] = field(default_factory=list)
     baselined: int = 0
     sources: dict[str, str] = field(default_factory=dict)  # display name -> text (for reporters)
+    # finding -> its fix (kubelint.fix.report.ReportedFix), for reports that show fixes
+    fixes: dict[Finding, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Severity}

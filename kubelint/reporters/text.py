@@ -37,12 +37,34 @@ def summary_line(result: RunResult) -> str:
         extras.append(f"{result.baselined} in baseline")
     if extras:
         line += f" ({', '.join(extras)})"
+    safe = sum(1 for f in result.findings if fix_safety(result, f) == "safe")
+    unsafe = sum(1 for f in result.findings if fix_safety(result, f) == "unsafe")
+    if safe:
+        line += f"; {safe} fixable with `kubelint fix`"
+    if unsafe:
+        line += f"{',' if safe else ';'} {unsafe} more with `kubelint fix --unsafe-fixes`"
     return line
 
 
-def plain_line(f: Finding) -> str:
+def plain_line(f: Finding, fixable: bool = False) -> str:
+    """``path:line:col: severity rule-id message``; ``[*]`` after the rule ID marks a finding
+    that ``kubelint fix`` fixes (a safe fix), as ruff does."""
     loc = f.location
-    return f"{loc.file}:{loc.line}:{loc.column}: {f.severity.value} {f.rule} {f.message}"
+    mark = " [*]" if fixable else ""
+    return f"{loc.file}:{loc.line}:{loc.column}: {f.severity.value} {f.rule}{mark} {f.message}"
+
+
+def fix_safety(result: RunResult, f: Finding) -> str | None:
+    """ "safe" / "unsafe" when `kubelint fix` has a fix for ``f`` (the computed fix when the run
+    has one, else what the engine noted from the rule's fix data), else None."""
+    if result.fixes:
+        fix = result.fixes.get(f)
+        return None if fix is None else "safe" if fix.safe else "unsafe"
+    return f.extra.get("fix")
+
+
+def _safe_fix(result: RunResult, f: Finding) -> bool:
+    return fix_safety(result, f) == "safe"
 
 
 class TextReporter(Reporter):
@@ -52,7 +74,7 @@ class TextReporter(Reporter):
     def finish(self, result: RunResult) -> None:
         if not self.options.rich:
             for f in result.findings:
-                self.out.write(plain_line(f) + "\n")
+                self.out.write(plain_line(f, _safe_fix(result, f)) + "\n")
             if self.options.show_suppressed:
                 for f, s in sorted(result.suppressed_findings, key=lambda fs: fs[0].sort_key()):
                     self.out.write(f"{plain_line(f)} (suppressed by {s.kind}: {s.reason})\n")
@@ -77,6 +99,8 @@ class TextReporter(Reporter):
                 head = Text(f"  {loc.line}:{loc.column} ")
                 head.append(f.severity.value, style=_STYLE[f.severity])
                 head.append(f" {f.rule} ", style="bold")
+                if _safe_fix(result, f):
+                    head.append("[*] ", style="bold cyan")
                 head.append(f.message)
                 console.print(head)
                 if 0 < loc.line <= len(lines):
