@@ -177,7 +177,7 @@ def network_policy_allows_all(lint_set: LintSet, ctx: CheckContext) -> Iterator[
                     if not isinstance(block, dict):
                         continue
                     cidr = block.get("cidr")
-                    if cidr in OPEN_CIDRS and not block.get("except"):
+                    if isinstance(cidr, str) and cidr in OPEN_CIDRS and not block.get("except"):
                         yield Violation(
                             join(rule_ptr, peers_field, j, "ipBlock", "cidr"),
                             f"{label} allows ipBlock {cidr}: {field} traffic {whence} is allowed",
