@@ -58,7 +58,8 @@ SEEDS = _seeds()
 TOKENS = [
     b"\x00", b"\x01", b"\x1b[31m", b"\xff", b"\xc3", b"\xed\xa0\x80", b"\r", b"\t", b"\n",
     b"---\n", b"...\n", b"- ", b": ", b"? ", b"[", b"]", b"{", b"}", b",", b"#", b"'", b'"',
-    b"&a ", b"*a", b"<<: *a\n", b"!!int ", b"!!str ", b"!!binary ", b"!!python/object ", b"%YAML 1.1\n",
+    b"&a ", b"*a", b"<<: *a\n", b"!!int ", b"!!str ", b"!!binary ", b"!!python/object ",
+    b"%YAML 1.1\n",
     b"|\n", b">-\n", b"{{ .Values.x }}", b"1" + b"0" * 400, b"9" * 5000, b"0x" + b"f" * 40,
     b"1e999", b".inf", b"-.nan", b"0o777", b"2026-13-45", b"yes", b"~", b"null",
     b"kind: ../../../../etc/passwd\n", b"kind: " + b"A" * 300 + b"\n", b"apiVersion: v1\n",
@@ -135,8 +136,10 @@ def structure_mutations(draw: st.DrawFn) -> bytes:
                 st.sampled_from(HOSTILE_VALUES)
                 | st.recursive(
                     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                    lambda inner: st.lists(inner, max_size=3)
-                    | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                    lambda inner: (
+                        st.lists(inner, max_size=3)
+                        | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+                    ),
                     max_leaves=12,
                 )
             )
@@ -217,8 +220,9 @@ def check_pipeline(data: bytes, workdir: Path) -> dict[str, Any]:
     for line in run.stderr.splitlines():
         assert line.startswith(("kubelint:", "skipped ")), run.stderr
     if run.exit_code == 2:
-        return {"findings": []}
+        return {"findings": [], "exit": 2}
     report: dict[str, Any] = run.json()
+    report["exit"] = run.exit_code
     for f in report["findings"]:
         assert f["line"] >= 1 and f["column"] >= 1, f
     return report
@@ -233,6 +237,8 @@ def _fuzz_once(data: bytes, workdir: Path) -> None:
         _save(data)
         raise
     STATS_DATA.inputs += 1
+    code = report["exit"]
+    STATS_DATA.exit_codes[code] = STATS_DATA.exit_codes.get(code, 0) + 1
     STATS_DATA.findings += len(report["findings"])
     for f in report["findings"]:
         STATS_DATA.rules[f["rule"]] = STATS_DATA.rules.get(f["rule"], 0) + 1
