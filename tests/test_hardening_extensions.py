@@ -502,3 +502,45 @@ def test_plugin_hook_errors_are_exit_2(tmp_path: Path, code: str, message: str) 
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == f"kubelint: {message}"
     assert "Traceback" not in proc.stderr
+
+
+def _chart_with_renderer(tmp_path: Path, script: str) -> tuple[Path, Path]:
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    helm = tmp_path / "helm"
+    helm.write_text(script)
+    helm.chmod(0o755)
+    return chart, helm
+
+
+def test_render_memory_is_bounded(tmp_path: Path) -> None:  # R29
+    import sys
+
+    chart, helm = _chart_with_renderer(
+        tmp_path, f"#!{sys.executable}\nblob = bytearray(3 * 1024**3)\nprint('kind: Pod')\n"
+    )
+    run = run_cli(
+        "lint", "--helm", str(chart), "--helm-bin", str(helm),
+        env={"KUBELINT_RENDER_MEMORY_MIB": "512"},
+    )  # fmt: skip
+    assert run.exit_code == 2
+    assert "MemoryError" in run.stderr
+    assert "renders run with at most 512 MiB of memory" in run.stderr
+
+
+def test_render_output_is_capped(tmp_path: Path) -> None:  # R29: output beyond the input limit
+    chart, helm = _chart_with_renderer(tmp_path, "#!/bin/sh\nexec yes 'a: b'\n")
+    run = run_cli("lint", "--helm", str(chart), "--helm-bin", str(helm))
+    assert run.exit_code == 2
+    assert "output larger than 64 MiB" in run.stderr
+
+
+def test_render_time_is_bounded(tmp_path: Path) -> None:
+    chart, helm = _chart_with_renderer(tmp_path, "#!/bin/sh\nexec sleep 30\n")
+    run = run_cli(
+        "lint", "--helm", str(chart), "--helm-bin", str(helm),
+        env={"KUBELINT_RENDER_TIMEOUT": "1"},
+    )  # fmt: skip
+    assert run.exit_code == 2
+    assert "timed out after 1s (KUBELINT_RENDER_TIMEOUT sets the limit)" in run.stderr
