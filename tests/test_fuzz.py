@@ -258,9 +258,9 @@ def _run_for(seconds: float, body: Callable[[bytes], None]) -> None:
 
 
 @pytest.mark.skipif(not SEEDS, reason="no fixtures to seed the fuzzer")
-def test_fuzz_loader_and_pipeline() -> None:
+def test_fuzz_loader_and_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="kubelint-fuzz-"))
-    os.environ.setdefault("KUBELINT_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("KUBELINT_DISABLE_PLUGIN_AUTOLOAD", "1")
     trace = bool(STATS)
     if trace:
         sys.settrace(_tracer)
