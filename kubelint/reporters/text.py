@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from itertools import groupby
 
@@ -46,12 +47,26 @@ def summary_line(result: RunResult) -> str:
     return line
 
 
+_CONTROL_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\x1b": "\\x1b"}
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\n``, ``\\x1b``): a file name or value
+    from a hostile tree can neither split a ``file:line:col`` line nor drive the terminal."""
+    if not _CONTROL_RE.search(text):
+        return text
+    return _CONTROL_RE.sub(lambda m: _ESCAPES.get(m.group(0), f"\\x{ord(m.group(0)):02x}"), text)
+
+
 def plain_line(f: Finding, fixable: bool = False) -> str:
     """``path:line:col: severity rule-id message``; ``[*]`` after the rule ID marks a finding
     that ``kubelint fix`` fixes (a safe fix), as ruff does."""
     loc = f.location
     mark = " [*]" if fixable else ""
-    return f"{loc.file}:{loc.line}:{loc.column}: {f.severity.value} {f.rule}{mark} {f.message}"
+    return printable(
+        f"{loc.file}:{loc.line}:{loc.column}: {f.severity.value} {f.rule}{mark} {f.message}"
+    )
 
 
 def fix_safety(result: RunResult, f: Finding) -> str | None:
@@ -92,7 +107,7 @@ class TextReporter(Reporter):
             soft_wrap=True,
         )
         for file, group in groupby(result.findings, key=lambda f: f.location.file):
-            console.print(Text(file, style="bold underline"))
+            console.print(Text(printable(file), style="bold underline"))
             lines = (result.sources.get(file) or "").splitlines()
             for f in group:
                 loc = f.location
@@ -101,10 +116,10 @@ class TextReporter(Reporter):
                 head.append(f" {f.rule} ", style="bold")
                 if _safe_fix(result, f):
                     head.append("[*] ", style="bold cyan")
-                head.append(f.message)
+                head.append(printable(f.message))
                 console.print(head)
                 if 0 < loc.line <= len(lines):
-                    src = lines[loc.line - 1]
+                    src = printable(lines[loc.line - 1])
                     console.print(Text(f"    {loc.line:>4} | {src}", style="dim"))
                     console.print(Text(" " * (11 + loc.column - 1) + "^", style=_STYLE[f.severity]))
             console.print()
