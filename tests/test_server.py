@@ -327,3 +327,37 @@ async def test_duplicates_point_at_their_first_occurrence(tmp_path: Path) -> Non
         for d in objects:
             [other] = d.related_information or []
             assert other.location.range.start.line == (11 if d.range.start.line == 1 else 1)
+
+
+async def test_plugins_load_and_a_rule_that_raises_is_logged(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    pkg = site / "kubelint_buggy"
+    (pkg / "rules").mkdir(parents=True)
+    (pkg / "__init__.py").write_text(
+        "from pathlib import Path\nfrom kubelint.hookspecs import hookimpl\n\n"
+        "def buggy(obj, ctx):\n"
+        "    if obj.name == 'boom':\n"
+        "        raise KeyError('image')\n"
+        "    return []\n\n"
+        "@hookimpl\ndef kubelint_checks():\n    return {'buggy': buggy}\n\n"
+        "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
+    )
+    (pkg / "rules" / "buggy-rule.yaml").write_text(
+        "id: buggy-rule\nsummary: A rule with a bug.\ncategory: custom\nseverity: error\n"
+        "default: true\ntarget: object\ncheck: buggy\nwhy: Testing.\nremediation: None.\n"
+    )
+    info = site / "kubelint_buggy-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: kubelint-buggy\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[kubelint]\nbuggy = kubelint_buggy\n")
+    doc = tmp_path / "app" / "pods.yaml"
+    doc.parent.mkdir()
+    doc.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: boom}\n---\n" + DEPLOYMENT)
+    env = {"PYTHONPATH": str(site), "KUBELINT_DISABLE_PLUGIN_AUTOLOAD": ""}
+    async with session([tmp_path], env=env) as s:
+        diags = await s.open(doc)
+        assert by_rule(diags, "latest-tag")  # the rest of the document is linted
+        errors = [m.message for m in s.client.log_messages if m.type == types.MessageType.Error]
+        assert any("rule buggy-rule raised KeyError: 'image'" in m for m in errors), errors
+        diags = await s.change(doc, DEPLOYMENT)  # the server goes on
+        assert by_rule(diags, "latest-tag")
