@@ -361,3 +361,28 @@ async def test_plugins_load_and_a_rule_that_raises_is_logged(tmp_path: Path) -> 
         assert any("rule buggy-rule raised KeyError: 'image'" in m for m in errors), errors
         diags = await s.change(doc, DEPLOYMENT)  # the server goes on
         assert by_rule(diags, "latest-tag")
+
+
+async def test_a_burst_of_changes_ends_with_the_last_text(tmp_path: Path) -> None:
+    web = tmp_path / "web.yaml"
+    web.write_text(DEPLOYMENT)
+    async with session([tmp_path]) as s:
+        await s.open(web)
+        doc = uri(web)
+        s.client.diagnostics.pop(doc, None)
+        for i in range(2, 12):  # typing: each change follows the previous one at once
+            text = DEPLOYMENT.replace("nginx:latest", f"nginx:1.{i}" if i < 11 else "nginx")
+            s.client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=doc, version=i),
+                    content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+                )
+            )
+        # diagnostics keep coming until the last text is linted: no tag, so latest-tag again
+        for _ in range(20):
+            diags = await s.wait(doc)
+            if by_rule(diags, "latest-tag"):
+                break
+            s.client.diagnostics.pop(doc, None)
+        [latest] = by_rule(diags, "latest-tag")
+        assert 'image "nginx"' in latest.message
