@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubelint import versions
+
+if TYPE_CHECKING:
+    from kubelint.model import PodLocator
 
 
 class UsageError(Exception):
@@ -30,4 +33,4 @@ class Options:
     kustomize_root: str | None = None  # --kustomize-root: the directory piped output was built from
     include_tests: bool = False  # lint Helm test hooks (helm.sh/hook: test)
     # Plugins' kubelint_pod_spec hook: (object) -> (pod spec pointer, metadata pointer) | None
-    pod_locator: Any = None
+    pod_locator: PodLocator | None = None

@@ -33,8 +33,6 @@ class CheckFn(Protocol):
 
 F = TypeVar("F", bound=Callable[..., Iterable[Violation]])
 
-KUBERNETES_VERSION_DEFAULT = versions.DEFAULT  # the name plugins may know it by
-
 
 @dataclass(frozen=True)
 class CheckContext:

@@ -53,7 +53,7 @@ class Problem:
 def schema_invalid(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violation]:
     """Wrong types, missing required fields, bad enum values; objects without a schema with
     ``requireSchemas``."""
-    require = bool(ctx.params.get("requireSchemas"))
+    require = bool(ctx.params["requireSchemas"])
     for obj, problem in _problems(lint_set, ctx):
         if problem.rule == INVALID or (problem.rule == NO_SCHEMA and require):
             yield _violation(obj, problem)
