@@ -190,7 +190,7 @@ def network_policy_allows_all(lint_set: LintSet, ctx: CheckContext) -> Iterator[
                     if not isinstance(block, dict):
                         continue
                     cidr = block.get("cidr")
-                    if cidr not in OPEN_CIDRS:
+                    if not isinstance(cidr, str) or cidr not in OPEN_CIDRS:
                         continue
                     excepted = block.get("except")
                     but, where = "", whence
