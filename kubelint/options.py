@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubelint.checks import KUBERNETES_VERSION_DEFAULT
+from kubelint import versions
+
+if TYPE_CHECKING:
+    from kubelint.model import PodLocator
 
 
 class UsageError(Exception):
     """Bad rule, profile or option names: exit code 2 with a clear message."""
 
 
-def parse_kubernetes_version(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", text.strip())
-    if not m:
-        raise UsageError(f'invalid Kubernetes version "{text}": expected MAJOR.MINOR, e.g. 1.33')
-    return int(m.group(1)), int(m.group(2))
+def parse_kubernetes_version(text: str) -> versions.Version:
+    """``--kubernetes-version`` / ``kubernetesVersion``; UsageError (exit 2) when malformed."""
+    try:
+        return versions.parse(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 @dataclass
 class Options:
-    kubernetes_version: tuple[int, int] = KUBERNETES_VERSION_DEFAULT
+    kubernetes_version: versions.Version = versions.DEFAULT
     complete: bool = False
     namespace: str | None = None
     crds: tuple[dict[str, Any], ...] = ()  # --crd: CustomResourceDefinitions for schemas only
@@ -30,4 +33,4 @@ class Options:
     kustomize_root: str | None = None  # --kustomize-root: the directory piped output was built from
     include_tests: bool = False  # lint Helm test hooks (helm.sh/hook: test)
     # Plugins' kubelint_pod_spec hook: (object) -> (pod spec pointer, metadata pointer) | None
-    pod_locator: Any = None
+    pod_locator: PodLocator | None = None

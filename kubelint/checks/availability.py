@@ -259,7 +259,7 @@ def missing_pod_disruption_budget(lint_set: LintSet, ctx: CheckContext) -> Itera
 
 @check("low_replica_count")
 def low_replica_count(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violation]:
-    minimum = int(ctx.params.get("min", 2))
+    minimum = int(ctx.params["min"])
     for obj in lint_set.of_kind(*SCALED_KINDS):
         if not _is_apps(obj):
             continue

@@ -24,6 +24,7 @@ from kubelint.lintset import LintSet
 from kubelint.messages import show_value, suggest
 from kubelint.model import K8sObject, get_path, split_api_version
 from kubelint.positions import join, to_dotted
+from kubelint.versions import Version, format_version
 
 UNKNOWN = "unknown-field"
 INVALID = "schema-invalid"
@@ -52,7 +53,7 @@ class Problem:
 def schema_invalid(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violation]:
     """Wrong types, missing required fields, bad enum values; objects without a schema with
     ``requireSchemas``."""
-    require = bool(ctx.params.get("requireSchemas"))
+    require = bool(ctx.params["requireSchemas"])
     for obj, problem in _problems(lint_set, ctx):
         if problem.rule == INVALID or (problem.rule == NO_SCHEMA and require):
             yield _violation(obj, problem)
@@ -81,7 +82,7 @@ def _problems(lint_set: LintSet, ctx: CheckContext) -> Iterator[tuple[K8sObject,
     if not k8s_schemas.supports(version):
         ctx.notes.notice(
             f"schema validation (schema-invalid, unknown-field) skipped: no bundled Kubernetes "
-            f"schemas for {version[0]}.{version[1]}; supported versions: "
+            f"schemas for {format_version(version)}; supported versions: "
             f"{k8s_schemas.supported_range()}"
         )
         return
@@ -158,12 +159,12 @@ def validate_object(obj: K8sObject, registry: _Registry, notes: RunNotes) -> lis
     return problems
 
 
-def _no_schema_message(obj: K8sObject, version: tuple[int, int]) -> str:
+def _no_schema_message(obj: K8sObject, version: Version) -> str:
     group = split_api_version(obj.api_version)[0]
     what = f"{obj.api_version} {obj.display}"
     if group in _REMOVED_GROUPS or group in k8s_schemas.builtin_groups(version):
         return (
-            f"no schema for {what}: Kubernetes {version[0]}.{version[1]} does not serve this "
+            f"no schema for {what}: Kubernetes {format_version(version)} does not serve this "
             f"apiVersion/kind (removed or misspelled?)"
         )
     return (
@@ -289,8 +290,8 @@ def _added_later(compiled: CompiledSchema, schema_path: Any, key: str) -> str:
         if key in props:
             now = compiled.version
             return (
-                f" (added in Kubernetes {later[0]}.{later[1]}; the target version is "
-                f"{now[0]}.{now[1]}, see --kubernetes-version)"
+                f" (added in Kubernetes {format_version(later)}; the target version is "
+                f"{format_version(now)}, see --kubernetes-version)"
             )
     return ""
 

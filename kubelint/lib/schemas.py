@@ -35,6 +35,7 @@ from typing import Any
 from kubelint import cache as disk_cache
 from kubelint.k8s_names import valid_api_version, valid_kind
 from kubelint.schema_compile import SchemaCompileError, compile_schema
+from kubelint.versions import Version, format_version
 
 SCHEMA_PACKAGE = "kubernetes_validate"
 SCHEMA_ROOT = "kubernetes-json-schema"
@@ -45,8 +46,6 @@ _DIR_RE = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
 _DROP_KEYS = frozenset(
     {"description", "x-kubernetes-patch-strategy", "x-kubernetes-patch-merge-key"}
 )
-
-Version = tuple[int, int]
 
 
 @dataclass
@@ -108,7 +107,7 @@ def supported_range() -> str:
     if not versions:
         return "none (the kubernetes-validate package is not installed)"
     first, last = versions[0], versions[-1]
-    return f"{first[0]}.{first[1]}–{last[0]}.{last[1]}"
+    return f"{format_version(first)}–{format_version(last)}"
 
 
 def supports(version: Version) -> bool:
@@ -269,7 +268,7 @@ def builtin_schema(version: Version, api_version: str, kind: str) -> CompiledSch
             "schema", identity, lambda: _builtin_document(node, version, api_version, kind)
         )
         if document is not None:
-            compiled = _compile(document, f"Kubernetes {version[0]}.{version[1]}", version)
+            compiled = _compile(document, f"Kubernetes {format_version(version)}", version)
     _BUILTIN[key] = compiled
     return compiled
 
