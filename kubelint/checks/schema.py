@@ -138,6 +138,9 @@ def validate_object(obj: K8sObject, registry: _Registry, notes: RunNotes) -> lis
     """Every schema problem of ``obj`` (no-schema objects are counted in ``notes``)."""
     compiled = registry.lookup(obj.api_version, obj.kind)
     if compiled is None:
+        wrong = _wrong_api_version(obj, registry.version)
+        if wrong is not None:
+            return [Problem(INVALID, "/apiVersion", wrong, "value")]
         key = (obj.api_version, obj.kind)
         notes.not_validated[key] = notes.not_validated.get(key, 0) + 1
         return [Problem(NO_SCHEMA, "/kind", _no_schema_message(obj, registry.version), "key")]
@@ -157,6 +160,35 @@ def validate_object(obj: K8sObject, registry: _Registry, notes: RunNotes) -> lis
                 seen.add((problem.rule, problem.path))
                 problems.append(problem)
     return problems
+
+
+def is_kubernetes_group(group: str, version: Version) -> bool:
+    """A group only Kubernetes itself serves: one without a dot (core, apps, batch, policy,
+    autoscaling, extensions: CRD groups must have one) or one the target version serves."""
+    return "." not in group or group in k8s_schemas.builtin_groups(version)
+
+
+def _wrong_api_version(obj: K8sObject, version: Version) -> str | None:
+    """The message for a built-in kind under an apiVersion of a Kubernetes group that does not
+    serve it at ``version`` (``v1`` Deployment), naming the apiVersion that does; None when
+    the group may be a CRD's, the pair is removed-api-version's, or no group serves the kind."""
+    from kubelint.checks.apiversions import api_version_table
+
+    group = split_api_version(obj.api_version)[0]
+    if not is_kubernetes_group(group, version):
+        return None
+    entry = api_version_table().get((obj.api_version, obj.kind))
+    if entry is not None and entry.removed_at(version):
+        return None
+    served = k8s_schemas.served_api_versions(version, obj.kind)
+    if not served:
+        return None
+    others = f" (also {', '.join(served[1:])})" if len(served) > 1 else ""
+    return (
+        f'apiVersion "{obj.api_version}" does not serve kind {obj.kind} at Kubernetes '
+        f"{format_version(version)}: the API server rejects {obj.display}; use apiVersion "
+        f'"{served[0]}"{others}'
+    )
 
 
 def _no_schema_message(obj: K8sObject, version: Version) -> str:

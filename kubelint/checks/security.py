@@ -248,6 +248,10 @@ def privilege_escalation_allowed(c: Container, ctx: CheckContext) -> Iterator[Vi
 
 @check("writable_root_filesystem")
 def writable_root_filesystem(c: Container, ctx: CheckContext) -> Iterator[Violation]:
+    """Linux pods only: Windows containers have no read-only root filesystem (the field is not
+    supported for ``spec.os.name: windows``)."""
+    if c.pod.is_windows:
+        return
     eff = c.effective("readOnlyRootFilesystem")
     if eff.value is True:
         return
