@@ -77,6 +77,14 @@ class Location:
     column: int
 
 
+@dataclass(frozen=True)
+class Related:
+    """Another place that bears on a finding (e.g. the values-file line a Helm value is set on)."""
+
+    location: Location
+    message: str
+
+
 @dataclass(frozen=True, order=False)
 class Finding:
     """An immutable finding with everything every reporter needs."""
@@ -92,6 +100,7 @@ class Finding:
     fingerprint: str = ""
     category: str = ""
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    related: tuple[Related, ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location

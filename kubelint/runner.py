@@ -151,6 +151,7 @@ def prepare(settings: Settings) -> Prepared:
             chart_dir=settings.chart_dir,
             kustomize_root=settings.kustomize_root,
             include_tests=settings.include_tests,
+            helm_bin=settings.helm_bin,
         )
         selection = select_rules(
             catalog.rules,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from kubelint.findings import Location
+from kubelint.findings import Location, Related
 from kubelint.loader import Document, LoadResult, decode, read_yaml_file
 from kubelint.model import K8sObject
 from kubelint.sources import display_name, read_regular
@@ -25,6 +25,7 @@ class Mapped:
 
     location: Location
     note: str = ""  # appended to the finding's message (e.g. which kustomization set a value)
+    related: tuple[Related, ...] = ()  # e.g. the values-file line a Helm value comes from
 
 
 class Mapper:
@@ -42,6 +43,10 @@ class Mapper:
     def skip_reason(self, doc: Document) -> str | None:
         """A reason to skip a rendered document entirely (e.g. a Helm test pod), else None."""
         return None
+
+    def notes(self) -> list[str]:
+        """Notices for stderr once the run is over (e.g. what could not be mapped, and why)."""
+        return []
 
     def map(self, obj: K8sObject, pointer: str, at: At) -> Mapped | None:
         """The source location of ``pointer`` of ``obj``, or None to keep the rendered one."""
