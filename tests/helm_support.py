@@ -78,3 +78,55 @@ def find(major: int) -> Helm | str:
         f"helm {major} is not installed (run .ci/install-helm, or set {var} to a helm {major} "
         "binary)"
     )
+
+
+# --- the test charts of fixtures/helm/charts ---------------------------------------------------
+
+CHARTS = ROOT / "fixtures" / "helm" / "charts"
+
+#: The rules the test charts are linted with: values, keys, list items, absent fields, pod-level
+#: fields, RBAC and Service fields and a CRD.
+CHART_RULES = (
+    "dangerous-capability",
+    "host-ipc",
+    "host-network",
+    "host-pid",
+    "host-port",
+    "latest-tag",
+    "literal-secret-in-env",
+    "missing-memory-limit",
+    "node-port-service",
+    "privileged-container",
+    "rbac-secrets-access",
+    "removed-api-version",
+    "run-as-root",
+    "sensitive-host-mount",
+)
+
+# `# expect: a, b` (a YAML comment) or `{{- /* expect: a, b */}}` (a template comment, where a
+# YAML comment would change what the line renders)
+_EXPECT_RE = re.compile(r"(?:#|/\*)\s*expect:\s*([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)")
+
+
+def chart_dirs() -> list[Path]:
+    """The test charts (each a directory with a Chart.yaml directly under CHARTS)."""
+    return sorted(p for p in CHARTS.iterdir() if (p / "Chart.yaml").is_file())
+
+
+def chart_expectations(chart: Path, root: Path = ROOT) -> set[tuple[str, int, str]]:
+    """(file relative to ``root``, line, rule) for every ``expect:`` comment in the chart's
+    templates, crds/ and subcharts (values files hold none)."""
+    out: set[tuple[str, int, str]] = set()
+    for file in sorted(chart.rglob("*")):
+        if not file.is_file() or file.name.startswith("values") or file.suffix == ".tpl":
+            continue
+        rel = file.relative_to(root).as_posix()
+        for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+            m = _EXPECT_RE.search(line)
+            if m:
+                out.update((rel, n, rule.strip()) for rule in m.group(1).split(","))
+    return out
+
+
+def only_args(rules: tuple[str, ...] = CHART_RULES) -> list[str]:
+    return [arg for rule in rules for arg in ("--only", rule)]

@@ -17,7 +17,13 @@ from typing import Any
 from kubelint.findings import Related
 from kubelint.loader import Document, LoadResult, load_text
 from kubelint.mapping.base import At, Mapped, Mapper
-from kubelint.mapping.helm_trace import HelmTrace, trace_render
+from kubelint.mapping.helm_trace import (
+    HelmTrace,
+    plain_render,
+    release_from_probe,
+    reproduces,
+    trace_render,
+)
 from kubelint.mapping.helm_values import ValuesFiles, chart_name, subchart_dir
 from kubelint.model import K8sObject, get_path
 from kubelint.positions import split
@@ -354,18 +360,38 @@ class HelmMapper(Mapper):
 
     def _rerender(self, root: Path, text: str) -> None:
         """Derive an exact map for piped output where rendering the chart with its defaults
-        reproduces it document for document (values used for the pipe are unknown)."""
+        reproduces it (values used for the pipe are unknown): the release name is taken from
+        the instance labels, helm's default, or learnt from a probe render; only a render that
+        reproduces every piped document is traced."""
         assert self.piped is not None and self.piped.helm is not None
-        release = _most_common(_INSTANCE_RE.findall(text)) or "release-name"
         namespace = _most_common(_NAMESPACE_RE.findall(text))
+        if namespace and not _SAFE_ARG.fullmatch(namespace):
+            return
         cmd = [self.piped.helm, "template", "--include-crds"]
         if namespace:
             cmd += ["--namespace", namespace]
-        if not _SAFE_ARG.fullmatch(release) or (namespace and not _SAFE_ARG.fullmatch(namespace)):
-            return
-        trace = trace_render(cmd, release, root, text, partial=False)
-        if trace.problem is None and trace.lines:
-            self.trace = trace
+        tried: list[str] = []
+        guess = _most_common(_INSTANCE_RE.findall(text))
+        for release in (guess, "release-name", _PROBE_RELEASE):
+            if release is None or release in tried or not _SAFE_ARG.fullmatch(release):
+                continue
+            tried.append(release)
+            plain = plain_render(cmd, release, root)
+            if plain is None:
+                return  # the chart does not render here (missing dependencies, say)
+            if release == _PROBE_RELEASE:
+                learnt = release_from_probe(text, plain, _PROBE_RELEASE)
+                if learnt is None or learnt in tried or not _SAFE_ARG.fullmatch(learnt):
+                    return
+                release = learnt
+                plain = plain_render(cmd, release, root)
+                if plain is None:
+                    return
+            if reproduces(text, plain):
+                trace = trace_render(cmd, release, root, text, partial=True)
+                if trace.problem is None and trace.lines:
+                    self.trace = trace
+                return
 
     # -- chart lookup ----------------------------------------------------------------------
 
@@ -427,7 +453,6 @@ class HelmMapper(Mapper):
             mapped = self._map_traced(obj, pointer, at)
             if mapped is not None:
                 return mapped
-            self._matched += 1
         path = self.template_path(source) if source else None
         if path is None:
             if source and self.piped is not None:  # a file keeps a location one can open
@@ -439,8 +464,10 @@ class HelmMapper(Mapper):
             return None
         text = read[0]
         ordinal = self._ordinal.get(obj.doc.index, 0)
-        if "{{" not in text:
+        if "{{" not in text:  # crds/ and plain templates: located exactly by the loader
             return self._map_plain(path, text, obj, pointer, at, ordinal)
+        if self.trace is not None:
+            self._matched += 1
         docs = self._template_docs(path, text)
         if not docs:
             return None
@@ -551,6 +578,7 @@ class HelmMapper(Mapper):
 
 
 _SAFE_ARG = re.compile(r"[a-z0-9][a-z0-9.-]{0,62}")
+_PROBE_RELEASE = "kubelint-release-probe"
 
 
 def _most_common(found: list[str]) -> str | None:
