@@ -88,15 +88,30 @@ def test_piped_release_name_and_namespace_are_learnt(helm: Helm, in_root: Path) 
     assert _found(run) == chart_expectations(compact)
 
 
-@pytest.mark.parametrize("name", FIELD)
-def test_field_patterns_by_template_text_matching(name: str, helm: Helm, in_root: Path) -> None:
+def _keyed(run: Run) -> dict[tuple[str, str, str], tuple[str, int]]:
+    """(rule, object name, path) -> (file, line): one finding, whatever its line."""
+    assert run.exit_code == 0, run.stderr
+    return {
+        (f["rule"], f["object"]["name"] if f["object"] else "", f["path"] or ""): (
+            f["file"],
+            f["line"],
+        )
+        for f in run.json()["findings"]
+    }
+
+
+@pytest.mark.parametrize("chart", CHART_DIRS, ids=lambda c: c.name)
+def test_piped_output_by_template_text_matching(chart: Path, helm: Helm, in_root: Path) -> None:
     """Without a helm to re-render with (or with values kubelint does not know), the text
-    matcher locates the four field patterns exactly."""
-    chart = CHARTS / name
+    matcher gives every finding the line helm's own map gives it (the four field patterns,
+    named templates, values blocks, items written by `range` included)."""
     rendered = helm.template("--include-crds", "rel", _rel(chart))
     missing = str(ROOT / ".tools" / "no-helm-here")
     run = _lint("-", "--chart-dir", _rel(chart), "--helm-bin", missing, input=rendered)
-    assert _found(run) == chart_expectations(chart)
+    found = _found(run)
+    assert found == chart_expectations(chart), _diff(found, chart_expectations(chart))
+    exact = _lint("--helm", _rel(chart), "--helm-bin", helm.path, "--release-name", "rel")
+    assert _keyed(run) == _keyed(exact)
 
 
 def test_values_the_pipe_used_are_not_guessed(helm: Helm, in_root: Path) -> None:
