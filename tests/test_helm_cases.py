@@ -230,3 +230,52 @@ def test_values_chain_follows_aliases_and_files(tmp_path: Path) -> None:
     # the subchart's own default, when no parent file sets the key
     found = ValuesFiles(shop).locate(["redis-cache"], ["image"])
     assert found is not None and found[0] == shop / "charts" / "cache" / "values.yaml"
+
+
+def test_text_written_by_a_right_trimmed_line_is_its_own() -> None:
+    """``{{ toYaml . | nindent 8 -}}`` cannot carry a marker (it would stop the trim): what it
+    writes is claimed by the next marker, and when that marker's line only closes a block
+    (``{{- end }}``), the trimmed line is named instead."""
+    template = "a:\n  {{- if .x }}\n  {{- toYaml .x | nindent 2 -}}\n  {{- end }}\nb: 1\n"
+    assert markable_lines(template) == {1: 1, 2: 2, 4: 3, 5: 5}
+
+
+def test_text_matcher_follows_the_rendered_object() -> None:
+    from kubelint.mapping.helm import _classify, match_template
+
+    template = """\
+spec:
+  containers:
+    - name: web
+      {{- if .Values.resources }}
+      resources:
+        {{- toYaml .Values.resources | nindent 8 }}
+      {{- end }}
+      securityContext:
+        {{- toYaml .Values.securityContext | nindent 8 }}
+    {{- include "chart.sidecar" . | nindent 4 }}
+  volumes:
+    - configmaps
+    {{- if .Values.x }}
+    - namespaces
+    {{- end }}
+    - secrets
+"""
+    lines = _classify(template.split("\n"), 1)
+    data = {
+        "spec": {
+            "containers": [{"name": "web", "securityContext": {"privileged": True}}, {"name": "p"}],
+            "volumes": ["configmaps", "secrets"],
+        }
+    }
+
+    def at(pointer: str) -> int | None:
+        line, _ = match_template(
+            lines, pointer.split("/")[1:], data, names=lambda t: {"p"} if "sidecar" in t else set()
+        )
+        return line.no if line else None
+
+    assert at("/spec/containers/0/resources/limits/memory") == 3  # absent: the item, not line 5
+    assert at("/spec/containers/0/securityContext/privileged") == 9  # the toYaml line
+    assert at("/spec/containers/1/image") == 10  # the include whose template writes "p"
+    assert at("/spec/volumes/1") == 16  # by value, past the item in a false if

@@ -181,6 +181,18 @@ def _templated_item(line: _Line) -> bool:
     return "{{" in line.text
 
 
+def _by_scalar(lines: list[_Line], items: list[int], value: str) -> int | None:
+    """The index (into ``items``) of the one template item written as the scalar ``value``."""
+    hits = []
+    for k, i in enumerate(items):
+        ln = lines[i]
+        if ln.key is None and ln.val_col >= 0:
+            text = ln.text[ln.val_col :].split(" #", 1)[0].strip()
+            if "{{" not in text and _unquote(text) == value:
+                hits.append(k)
+    return hits[0] if len(hits) == 1 else None
+
+
 def match_template(
     lines: list[_Line],
     tokens: list[str],
@@ -226,6 +238,8 @@ def match_template(
             items = [i for i in items if lines[i].dash == d]
             if items and isinstance(name, str):
                 k = _by_name(lines, items, end, name)
+            elif items and isinstance(item, (str, int, float)) and not isinstance(item, bool):
+                k = _by_scalar(lines, items, str(item))  # ``- secrets`` past a false ``if``
             if k is None and isinstance(name, str) and names is not None:
                 for e in emitters:  # a named template that writes this item literally
                     if name in names(lines[e].text):

@@ -72,6 +72,24 @@ def _action_word(body: str) -> str:
     return m.group(0) if m else ""
 
 
+_CONTROL = {"if", "else", "end", "range", "with", "break", "continue"}
+_ACTION_RE = re.compile(r"\{\{(.*?)\}\}", re.S)
+
+
+def _control_only(line: str) -> bool:
+    """A template line of only control actions (``{{- end }}``, ``{{ else }}``) and comments:
+    it writes no text of its own."""
+    if _ACTION_RE.sub("", line).strip():
+        return False
+    for body in _ACTION_RE.findall(line):
+        text = body.strip().strip("-").strip()
+        if text.startswith("/*") or re.match(r"\$[A-Za-z_][A-Za-z0-9_]*\s*:?=", text):
+            continue
+        if _action_word(body) not in _CONTROL:
+            return False
+    return bool(_ACTION_RE.search(line))
+
+
 def markable_lines(text: str) -> dict[int, int]:
     """Template lines (1-based) that may carry a marker -> the line the marker should name.
 
@@ -88,13 +106,25 @@ def markable_lines(text: str) -> dict[int, int]:
     line_start_inside = 0  # the line began inside an action that started on this line no.
     stack: list[str] = []
     defines = 0
+    pending = 0  # a line that wrote text but could not be marked (it ends with ``-}}``)
     while i < n:
         c = text[i]
         if c == "\n":
             if content and not trim_end and defines == 0:
                 bare = text[text.rfind("\n", 0, i) + 1 : i].strip()
                 if bare != "---" and not bare.startswith("--- "):
-                    out[line] = line_start_inside or action_start or line
+                    named = line_start_inside or action_start or line
+                    if pending and _control_only(bare):
+                        named = pending  # what comes before this marker, that line wrote
+                    out[line] = named
+                    pending = 0
+            elif (
+                content
+                and trim_end
+                and defines == 0
+                and not _control_only(text[text.rfind("\n", 0, i) + 1 : i].strip())
+            ):
+                pending = line_start_inside or action_start or line  # ``{{ toYaml . -}}``
             line += 1
             content = trim_end = False
             action_start = line_start_inside = 0
@@ -248,22 +278,29 @@ def _split(text: str) -> list[tuple[str, int, list[str]]]:
 def _traced_docs(text: str, nonce: str) -> list[_Doc]:
     marker = re.compile(r" ?#" + re.escape(nonce) + r":(\d+):(\d+)#")
     out: list[_Doc] = []
-    for source, first, lines in _split(text):
+    nxt: tuple[int, int] | None = None
+    after = ""  # the source of the document after this one (walking backwards)
+    for source, first, lines in reversed(_split(text)):
         clean: list[tuple[int, str]] = []
         own: list[tuple[int, int] | None] = []
         for offset, raw in enumerate(lines):
             m = marker.search(raw)
             own.append((int(m.group(1)), int(m.group(2))) if m else None)
             clean.append((first + offset, marker.sub("", raw).rstrip()))
-        if not any(t for _, t in clean):
-            continue  # a document that held only markers: helm drops it when unmarked
+        if source != after:
+            nxt = None  # the next marker of the same template file only
+        after = source
         marks: list[tuple[int, int] | None] = [None] * len(own)
-        nxt: tuple[int, int] | None = None
-        for k in range(len(own) - 1, -1, -1):  # a line belongs to the next marker
+        # A line belongs to the next marker, also one in a later document of the same file
+        # (an ``include`` that writes several documents is followed by one marker).
+        for k in range(len(own) - 1, -1, -1):
             if own[k] is not None:
                 nxt = own[k]
             marks[k] = nxt
+        if not any(t for _, t in clean):
+            continue  # a document that held only markers: helm drops it when unmarked
         out.append(_Doc(source, clean, marks))
+    out.reverse()
     return out
 
 
