@@ -135,3 +135,15 @@ def test_text_output_shows_the_related_line_under_the_finding(helm: Helm, in_roo
         '"release-name-shop" uses the host network (hostNetwork: true)',
         f"  {SHOP}/values.yaml:6:3: the value comes from .Values.web.hostNetwork here",
     ]
+
+
+def test_a_block_written_on_the_next_line_names_its_values_key(helm: Helm, in_root: None) -> None:
+    """`resources:` and, below it, `{{ toYaml .Values.resources | indent 10 }}`: an absent
+    limit points at the key, the related location at the values key the block comes from."""
+    compact = (CHARTS / "compact").relative_to(ROOT).as_posix()
+    report = _json("--helm", compact, "--helm-bin", helm.path, "--only", "missing-memory-limit")
+    assert _related(report) == {
+        (f"{compact}/templates/deployment.yaml", 24, "missing-memory-limit"): [
+            (f"{compact}/values.yaml", 2, 1)
+        ]
+    }

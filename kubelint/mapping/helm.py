@@ -582,7 +582,28 @@ class HelmMapper(Mapper):
         rendered = self._rendered[rline - 1] if rline <= len(self._rendered) else ""
         column = template_column(template, rendered, rcol)
         related = self._related(obj, pointer, template)
+        if not related and self.values is not None:
+            block = self._block_line(obj, pointer, path, tline, tlines)
+            if block:  # ``resources:`` then ``{{- toYaml .Values.resources | nindent 12 }}``
+                related = self._related(obj, pointer, block)
         return Mapped(self._location(path, tline, column), related=related)
+
+    def _block_line(
+        self, obj: K8sObject, pointer: str, path: Path, tline: int, tlines: list[str]
+    ) -> str | None:
+        """The template line that wrote the content of the mapping or list a finding is about
+        (or the ancestor an absent field belongs to), when another line than its key's."""
+        assert self.trace is not None
+        probe = obj.base + pointer
+        while probe and probe not in obj.doc.positions:
+            probe = probe[: probe.rfind("/")]
+        entry = obj.doc.positions.entries.get(probe)
+        if entry is None or entry[4] or entry[2] == entry[0]:
+            return None  # a scalar, or a flow collection on the key's own line
+        hit = self.trace.lookup(entry[2])
+        if hit is None or hit[0] != path or hit[1] == tline or hit[1] > len(tlines):
+            return None
+        return tlines[hit[1] - 1].rstrip("\r")
 
     def _related(self, obj: K8sObject, pointer: str, template: str) -> tuple[Related, ...]:
         """Values-file lines behind the ``.Values`` expressions of the finding's template line."""
