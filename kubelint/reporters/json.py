@@ -35,6 +35,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         if f.rendered is None
         else {"file": f.rendered.file, "line": f.rendered.line},
         "fingerprint": f.fingerprint,
+        **({"build": f.extra["build"]} if "build" in f.extra else {}),
     }
 
 
