@@ -273,7 +273,10 @@ def _above(file: Path) -> list[Path]:
     from kubelint.config import repository_root
 
     start = Path(os.path.realpath(file)).parent
-    top = repository_root(start)
+    try:
+        top = repository_root(start)
+    except OSError:  # a directory we may not search: the file read reports it
+        return []
     out: list[Path] = []
     for directory in (start, *start.parents):
         if not directory.is_relative_to(top):
