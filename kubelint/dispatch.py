@@ -207,7 +207,7 @@ class Engine:
                 )
                 for rule in self.set_rules:
                     self._call(rule, lint_set, None, result)
-        tag_builds(result.findings, self._objects)
+        tag_builds(result.findings, self._owners)
         result.notices.extend(n for n in notes.notices if n not in result.notices)
         for key, count in notes.not_validated.items():
             result.not_validated[key] = result.not_validated.get(key, 0) + count

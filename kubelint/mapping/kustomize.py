@@ -358,7 +358,7 @@ class KustomizeMapper(Mapper):
 # --- findings of several builds ---------------------------------------------------------------
 
 
-def tag_builds(findings: list[Finding], objects: dict[int, Any]) -> None:
+def tag_builds(findings: list[Finding], objects: dict[int, Any] | None) -> None:
     """Where one source line gets a finding of the same rule from several Kustomize builds (a
     base or Component that overlays share), each copy's message ends with its build,
     ``[overlays/prod]``, so that the lines can be told apart (JSON and SARIF carry the build
@@ -377,7 +377,7 @@ def tag_builds(findings: list[Finding], objects: dict[int, Any]) -> None:
         key = (f.location.file, f.location.line, f.location.column, f.rule)
         if build and len(groups.get(key, ())) > 1:
             tagged = dataclasses.replace(f, message=f"{f.message} [{build}]")
-            if id(f) in objects:
+            if objects is not None and id(f) in objects:
                 objects[id(tagged)] = objects.pop(id(f))
             findings[i] = tagged
 
