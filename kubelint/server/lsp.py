@@ -39,6 +39,7 @@ from kubelint.server.project import (
 from kubelint.server.ranges import token_range
 
 SOURCE = "kubelint"
+SECTION = "kubelint"  # the client's settings section (workspace/configuration)
 DOCS_URL = "https://github.com/kubelint/kubelint/blob/main/rules/{id}.yaml"
 DEBOUNCE = 0.15  # seconds: changes within this time of the last lint are coalesced
 EXTENSIONS = (".yaml", ".yml", ".json")
@@ -129,6 +130,7 @@ class KubelintServer(LanguageServer):
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
         self.settings = settings or ServerSettings()
+        self.base_settings = self.settings  # command line + initializationOptions
         self.projects: dict[Path, Project] = {}
         self.folders: list[Path] = []
         self.published: dict[str, _Published] = {}
@@ -194,6 +196,34 @@ class KubelintServer(LanguageServer):
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=[diag])
             )
             self.config_diagnostics.add(uri)
+
+    # -- settings from the client (workspace/configuration) ------------------------------------
+
+    def request_settings(self) -> None:
+        """Ask the client for its ``kubelint`` settings (when it supports workspace/configuration);
+        the answer is merged over the command line's settings and applied."""
+        caps = self.client_capabilities.workspace
+        if caps is None or not caps.configuration:
+            return
+        params = types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+
+        def answer(result: Sequence[Any] | None) -> None:
+            try:
+                self.apply_settings(result[0] if result else None)
+            except Exception:
+                self.internal_error("while applying the client's settings")
+
+        self.workspace_configuration(params, answer)
+
+    def apply_settings(self, options: Any) -> None:
+        """New settings from the editor: rebuild every project with them and lint again."""
+        settings = ServerSettings.merge(self.base_settings, options)
+        if settings == self.settings:
+            return
+        self.settings = settings
+        self.projects.clear()
+        self.published.clear()  # every open document is published again
+        self.lint_all()
 
     def reload_projects(self, changed: Sequence[Path]) -> None:
         for project in list(self.projects.values()):
@@ -466,6 +496,7 @@ def create_server(settings: ServerSettings | None = None) -> KubelintServer:
     @guarded("during initialize")
     def initialize(ls: KubelintServer, params: types.InitializeParams) -> None:
         ls.settings = ServerSettings.merge(ls.settings, params.initialization_options)
+        ls.base_settings = ls.settings
         folders: list[Path] = []
         for folder in params.workspace_folders or []:
             path = uri_to_path(folder.uri)
@@ -502,6 +533,18 @@ def create_server(settings: ServerSettings | None = None) -> KubelintServer:
             )
         for root in ls.folders:
             ls.project_for(root / CONFIG_NAMES[0])
+        ls.request_settings()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    @guarded("on didChangeConfiguration")
+    def did_change_configuration(
+        ls: KubelintServer, params: types.DidChangeConfigurationParams
+    ) -> None:
+        pushed = params.settings
+        if isinstance(pushed, dict) and isinstance(pushed.get(SECTION), dict):
+            ls.apply_settings(pushed[SECTION])  # the push model: the settings came along
+        else:
+            ls.request_settings()  # the pull model: a change happened, ask for it
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @guarded("on didOpen", answer=True)
