@@ -167,6 +167,32 @@ class Settings:
     verbose: bool = flag(
         "--verbose", "-v", help="List skipped files and documents.", default=False, panel=OUTPUT
     )
+    quiet: bool = flag(
+        "--quiet",
+        "-q",
+        help="Print the findings only: no summary, table, notices or progress.",
+        default=False,
+        panel=OUTPUT,
+    )
+    silent: bool = flag(
+        "--silent",
+        "-s",
+        help="Print nothing but errors; the exit code still tells the result.",
+        default=False,
+        panel=OUTPUT,
+    )
+    statistics: bool = flag(
+        "--statistics",
+        help="Print counts by rule instead of the findings (JSON with --format json).",
+        default=False,
+        panel=OUTPUT,
+    )
+    list_files: bool = flag(
+        "--list-files",
+        help="Print the files that would be linted, one per line, and exit.",
+        default=False,
+        panel=INPUTS,
+    )
     jobs: int | None = flag(
         "--jobs",
         "-j",
@@ -248,6 +274,31 @@ class Settings:
         commands=_ALL,
         panel=INPUTS,
         config_key="namespace",
+    )
+    exclude: list[str] = flag(
+        "--exclude",
+        help="Skip files matching this gitignore-style pattern, instead of the configured "
+        "exclude (repeatable, comma lists).",
+        metavar="PATTERN",
+        commands=_FINDINGS,
+        panel=INPUTS,
+        config_key="exclude",
+        many=True,
+    )
+    extend_exclude: list[str] = flag(
+        "--extend-exclude",
+        help="Like --exclude, in addition to the configured exclude.",
+        metavar="PATTERN",
+        commands=_FINDINGS,
+        panel=INPUTS,
+        many=True,
+    )
+    no_gitignore: bool = flag(
+        "--no-gitignore",
+        help="Lint files that .gitignore files ignore (respected by default).",
+        default=False,
+        commands=_FINDINGS,
+        panel=INPUTS,
     )
     stdin_filename: str | None = flag(
         "--stdin-filename",
