@@ -376,6 +376,17 @@ def config_show(settings: Settings) -> None:
     from kubelint.settings import config_document
 
     eff = effective_settings(settings)
+    if settings.enable or settings.disable:  # comma lists and categories: the rule IDs
+        from kubelint.options import UsageError
+        from kubelint.runner import RunError
+        from kubelint.selection import expand_selectors
+
+        rules = _catalog(settings.no_plugins, eff.rule_dirs).rules
+        try:
+            settings.enable = expand_selectors(settings.enable, rules)
+            settings.disable = expand_selectors(settings.disable, rules)
+        except UsageError as exc:
+            raise RunError(str(exc)) from exc
     where = str(eff.config.path) if eff.config.path else "no configuration file"
     sys.stdout.write(f"# effective kubelint settings ({where}; paths relative to it)\n")
     yaml = YAML(typ="safe", pure=True)

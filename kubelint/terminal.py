@@ -177,13 +177,13 @@ class Progress:
                 objects=self.objects,
                 current=self.current,
             )
-            self._progress.start()
             # forking with rich's refresh thread mid-write would leave the child with a held
             # stream lock: hold the display's lock across a fork (parallel runs fork workers)
             live = getattr(self._progress, "live", None)
             live_lock = getattr(live, "_lock", None)
             if live_lock is not None and hasattr(os, "register_at_fork"):
                 _hold_across_fork(live_lock)
+            self._progress.start()
 
     def _update(self) -> None:
         if self._progress is not None and self._task is not None:

@@ -223,3 +223,21 @@ def test_shell_completion_script_and_answers() -> None:
         "latest-tag,rbac-webhook-config-write",
         "latest-tag,rbac-wildcard",
     ]
+
+
+def test_config_show_writes_rule_ids_for_lists_and_categories(tmp_path: Path) -> None:
+    run = run_cli(
+        "config", "show", "--no-config", "--enable", "latest-tag,images", "--disable", "rbac"
+    )
+    assert run.exit_code == 0, run.stderr
+    from ruamel.yaml import YAML
+
+    doc = YAML(typ="safe").load(run.stdout)
+    rules = doc["rules"]
+    assert "images" not in rules and "rbac" not in rules and "latest-tag,images" not in rules
+    assert rules["latest-tag"] == {"enabled": True}
+    assert rules["image-not-pinned-by-digest"] == {"enabled": True}
+    assert rules["rbac-wildcard"] == {"enabled": False}
+    saved = tmp_path / ".kubelint.yaml"
+    saved.write_text(run.stdout, encoding="utf-8")
+    assert run_cli("config", "show", "--config", str(saved)).exit_code == 0

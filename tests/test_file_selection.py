@@ -156,3 +156,35 @@ def test_deeper_gitignore_overrides(tmp_path: Path) -> None:
     ignore = GitIgnore(tmp_path)
     assert ignore.ignored(tmp_path / "a" / "x.yaml", False) is False
     assert ignore.ignored(tmp_path / "x.yaml", False) is True
+
+
+# --- bench/schema_cost.py never measures nothing (newcomer #40) -------------------------------
+
+
+def test_schema_cost_refuses_a_missing_corpus(tmp_path: Path) -> None:
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = str(ROOT / "bench" / "schema_cost.py")
+    missing = subprocess.run(
+        [sys.executable, script, str(tmp_path / "nope"), "--runs", "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert missing.returncode == 2
+    assert missing.stdout == ""
+    assert f"schema_cost: corpus {tmp_path / 'nope'} is not a directory" in missing.stderr
+    (tmp_path / "bad.yaml").write_text("kind: Pod\n", encoding="utf-8")
+    (tmp_path / ".kubelint.yaml").write_text("nosuchkey: 1\n", encoding="utf-8")
+    failing = subprocess.run(
+        [sys.executable, script, str(tmp_path), "--runs", "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert failing.returncode == 2, failing.stdout
+    assert "schema_cost: lint failed (exit 2)" in failing.stderr
+    assert "extra cost" not in failing.stdout
