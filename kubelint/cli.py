@@ -24,7 +24,7 @@ from typing import Annotated, Any
 import typer
 
 from kubelint import __version__
-from kubelint.settings import SHOW, Settings, flags
+from kubelint.settings import PANELS, SHOW, Settings, flags
 
 
 def _plain_coercion() -> None:
@@ -114,6 +114,42 @@ def _argument_metavars() -> None:
 
 
 _argument_metavars()
+
+
+def _grouped_options() -> None:
+    """Plain help lists options in their help panels (``Output``, ``Rule selection``, …, as
+    settings.py groups them) instead of one long ``Options`` list."""
+    from typer import core as typer_core
+
+    if not hasattr(typer_core, "_typer_format_options"):
+        return
+
+    def format_options(self: Any, *, ctx: Any, formatter: Any) -> None:
+        args: list[tuple[str, str]] = []
+        panels: dict[str | None, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                args.append(record)
+            elif param.param_type_name == "option":
+                panels.setdefault(getattr(param, "rich_help_panel", None), []).append(record)
+        if args:
+            with formatter.section("Arguments"):
+                formatter.write_dl(args)
+        order = {panel: n for n, panel in enumerate(PANELS)}
+        for panel in sorted((p for p in panels if p), key=lambda p: order.get(p, len(order))):
+            with formatter.section(panel):
+                formatter.write_dl(panels[panel])
+        if None in panels:
+            with formatter.section("Options"):
+                formatter.write_dl(panels[None])
+
+    typer_core._typer_format_options = format_options
+
+
+_grouped_options()
 
 app = typer.Typer(
     name="kubelint",

@@ -44,6 +44,7 @@ INPUTS = "Inputs"
 HELM = "Helm and Kustomize"
 SUPPRESSION = "Configuration and suppression"
 FIXES = "Fixes"
+PANELS = (OUTPUT, RULES, INPUTS, SUPPRESSION, HELM, FIXES)  # the order help lists them in
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ class Settings:
     )
     color: str = flag(
         "--color",
-        help="Colour on stdout.",
+        help="Colour on stdout (the layout stays; NO_COLOR is honoured).",
         default="auto",
         metavar="WHEN",
         choices=COLOR,
@@ -213,7 +214,7 @@ class Settings:
     )
     enable: list[str] = flag(
         "--enable",
-        help="Enable a rule (repeatable).",
+        help="Enable rules: IDs, categories or all, comma-separated (repeatable).",
         metavar="RULE",
         commands=_ALL,
         panel=RULES,
@@ -221,7 +222,7 @@ class Settings:
     )
     disable: list[str] = flag(
         "--disable",
-        help="Disable a rule (repeatable).",
+        help="Disable rules: IDs, categories or all, comma-separated (repeatable).",
         metavar="RULE",
         commands=_ALL,
         panel=RULES,
@@ -229,7 +230,7 @@ class Settings:
     )
     only: list[str] = flag(
         "--only",
-        help="Run only these rules (repeatable).",
+        help="Run only these rules: IDs, categories, comma-separated (repeatable).",
         metavar="RULE",
         commands=_ALL,
         panel=RULES,

@@ -241,3 +241,21 @@ def test_config_show_writes_rule_ids_for_lists_and_categories(tmp_path: Path) ->
     saved = tmp_path / ".kubelint.yaml"
     saved.write_text(run.stdout, encoding="utf-8")
     assert run_cli("config", "show", "--config", str(saved)).exit_code == 0
+
+
+def test_lint_help_is_grouped_in_panels() -> None:
+    out = run_cli("lint", "-h").stdout.splitlines()
+    sections = [line for line in out if line.endswith(":") and not line.startswith(" ")]
+    assert sections == [
+        "Arguments:",
+        "Output:",
+        "Rule selection:",
+        "Inputs:",
+        "Configuration and suppression:",
+        "Helm and Kustomize:",
+        "Fixes:",
+        "Options:",
+    ]
+    output = out[out.index("Output:") + 1 : out.index("Rule selection:")]
+    assert any(line.startswith("  -q, --quiet") for line in output)
+    assert any(line.startswith("  --statistics") for line in output)
