@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kubelint.settings import Effective, Settings, SettingsError, effective
+from kubelint.effective import Effective, effective
+from kubelint.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from kubelint.catalog import Profile, RuleSpec
@@ -108,7 +109,7 @@ class Prepared:
 
 
 def effective_settings(settings: Settings) -> Effective:
-    """``settings.effective`` with its errors as RunError."""
+    """``kubelint.effective.effective`` with its errors as RunError."""
     try:
         return effective(settings)
     except SettingsError as exc:
