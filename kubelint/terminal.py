@@ -162,7 +162,7 @@ class Progress:
             self._progress = RichProgress(
                 SpinnerColumn(),
                 TextColumn("{task.description}"),
-                BarColumn(),
+                BarColumn(bar_width=24),
                 MofNCompleteColumn(),
                 TextColumn("files, {task.fields[objects]} objects"),
                 TimeElapsedColumn(),
@@ -231,7 +231,7 @@ class Progress:
                 _held.clear()
 
 
-def _fit(name: str, width: int = 40) -> str:
+def _fit(name: str, width: int = 36) -> str:
     return name if len(name) <= width else "…" + name[-(width - 1) :]
 
 
