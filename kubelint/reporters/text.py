@@ -65,6 +65,15 @@ def plain_line(f: Finding, fixable: bool = False) -> str:
     )
 
 
+def related_lines(f: Finding) -> list[str]:
+    """The second lines of a finding: its related locations (the values-file line a Helm value
+    is set on), ``  path:line:col: message``."""
+    return [
+        printable(f"  {r.location.file}:{r.location.line}:{r.location.column}: {r.message}")
+        for r in f.related
+    ]
+
+
 def fix_safety(result: RunResult, f: Finding) -> str | None:
     """ "safe" / "unsafe" when `kubelint fix` has a fix for ``f`` (the computed fix when the run
     has one, else what the engine noted from the rule's fix data), else None."""
@@ -111,6 +120,8 @@ class TextReporter(Reporter):
         line = colored_line if self.options.color else plain_line
         for f in result.findings:
             self.out.write(line(f, _safe_fix(result, f)) + "\n")
+            for related in related_lines(f):
+                self.out.write(related + "\n")
         if self.options.show_suppressed:
             for f, s in sorted(result.suppressed_findings, key=lambda fs: fs[0].sort_key()):
                 self.out.write(f"{plain_line(f)} (suppressed by {s.kind}: {s.reason})\n")

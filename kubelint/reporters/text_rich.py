@@ -49,7 +49,7 @@ def console(out: IO[str], options: ReportOptions) -> Console:
 
 
 def write_full(out: IO[str], result: RunResult, options: ReportOptions) -> None:
-    from kubelint.reporters.text import plain_line, printable, summary_line
+    from kubelint.reporters.text import plain_line, printable, related_lines, summary_line
 
     con = console(out, options)
     width = max(con.width, MIN_WIDTH)
@@ -62,6 +62,10 @@ def write_full(out: IO[str], result: RunResult, options: ReportOptions) -> None:
             if 0 < line_no <= len(lines):
                 for row in snippet(line_no, lines[line_no - 1], group, width):
                     con.print(row, no_wrap=True, overflow="crop", crop=True)
+            for f in group:  # related locations (the values-file line a Helm value is set on)
+                for related in related_lines(f):
+                    text = Text(related.strip(), style="dim")
+                    con.print(wrapped(con, Text("  ") + text, width, 4), crop=False, no_wrap=True)
         con.print()
     if options.show_suppressed and result.suppressed_findings:
         con.print(Text("Suppressed", style="bold underline"))
