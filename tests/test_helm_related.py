@@ -147,3 +147,16 @@ def test_a_block_written_on_the_next_line_names_its_values_key(helm: Helm, in_ro
             (f"{compact}/values.yaml", 2, 1)
         ]
     }
+
+
+def test_full_layout_shows_the_related_line_after_the_snippet(helm: Helm, in_root: None) -> None:
+    run = run_cli(
+        "lint", "--no-config", "--helm", SHOP, "--helm-bin", helm.path, "--only", "host-network",
+        "--format", "full", env={"COLUMNS": "200"},
+    )  # fmt: skip
+    lines = run.stdout.splitlines()
+    snippet = next(n for n, line in enumerate(lines) if line.startswith("      21 | "))
+    assert set(lines[snippet + 1]) == {" ", "^"}
+    assert lines[snippet + 2] == (
+        f"  {SHOP}/values.yaml:6:3: the value comes from .Values.web.hostNetwork here"
+    )
