@@ -43,6 +43,6 @@ def kubelint_reporters() -> dict[str, Any]:
     for module in _modules(reporters_pkg):
         for value in vars(module).values():
             fmt = getattr(value, "format_name", None)
-            if isinstance(fmt, str) and isinstance(value, type):
+            if isinstance(fmt, str) and fmt and isinstance(value, type):
                 found[fmt] = value
     return found

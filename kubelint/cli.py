@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import os
 import sys
 import typing
 from collections.abc import Callable
@@ -36,7 +37,8 @@ app = typer.Typer(
 
 
 def _err(message: str) -> None:
-    sys.stderr.write(f"kubelint: {message}\n")
+    for line in message.splitlines() or [""]:
+        sys.stderr.write(f"kubelint: {line}\n")
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
@@ -48,17 +50,36 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
 
 def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a command: a user error prints its message and exits 2."""
+    """Run a command: a user error prints its message and exits 2; so does an internal error
+    (one line; the traceback with KUBELINT_DEBUG=1), whatever --exit-zero says."""
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
         except _user_errors() as exc:
             _err(str(exc))
             raise typer.Exit(2) from exc
+        except Exception as exc:
+            _internal_error(exc)
+            raise typer.Exit(2) from exc
 
     return run
+
+
+def _internal_error(exc: BaseException) -> None:
+    if os.environ.get("KUBELINT_DEBUG", "") not in ("", "0"):
+        import traceback
+
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    where = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    _err(
+        f"internal error: {where} (a bug in kubelint or a plugin; "
+        "set KUBELINT_DEBUG=1 for the traceback)"
+    )
 
 
 # --- options generated from kubelint/settings.py -------------------------------------------------
@@ -313,7 +334,14 @@ def plugins(no_plugins: _NoPluginsOpt = False) -> None:
     typer.echo(f"formats: {', '.join(sorted(catalog.reporters))}")
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # unwinds: a report being written is discarded, not cut
+
+
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ valid key or rule ID. Command-line flags override it.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -94,8 +95,12 @@ def _closest(word: str, choices: Iterable[str]) -> str:
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 
-def load_config(path: Path, known_rules: Iterable[str] = ()) -> Config:
-    """Read and validate a config file; raise ConfigError with file:line and a suggestion."""
+def load_config(
+    path: Path, known_rules: Iterable[str] = (), known_profiles: Iterable[str] = ()
+) -> Config:
+    """Read and validate a config file; raise ConfigError naming every problem, each with
+    file:line:column and a suggestion. With the catalogue's rules (a mapping of rule ID to
+    ``RuleSpec``) and profile names, rule IDs, params and profiles are checked too."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -124,25 +129,79 @@ def load_config(path: Path, known_rules: Iterable[str] = ()) -> Config:
         jsonschema.Draft202012Validator(schema).iter_errors(data),
         key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
     )
-    if errors:
-        raise ConfigError(_describe(errors[0], path, positions, schema))
+    found: list[tuple[int, int, str]] = []  # every problem of the file, reported at once
+
+    def add(message: str) -> None:
+        where, _, _rest = message.partition(": ")
+        parts = where.rsplit(":", 2)
+        line, column = (int(parts[1]), int(parts[2])) if len(parts) == 3 else (0, 0)
+        found.append((line, column, message))
+
+    reported: set[tuple[str, ...]] = set()
+    for error in errors:
+        key = tuple(map(str, error.absolute_path))
+        if any(key[: len(done)] == done for done in reported):
+            continue  # one message per place: the outermost problem
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = _allowed_keys(error.schema)
+            pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in key)
+            for extra in (k for k in error.instance if k not in allowed):
+                where = _where(path, positions, join(pointer, extra))
+                add(f'{where}: unknown key "{extra}"{_closest(extra, allowed)}')
+                reported.add((*key, str(extra)))
+            continue
+        reported.add(key)
+        add(_describe(error, path, positions, schema))
+    specs = known_rules if isinstance(known_rules, Mapping) else {}
     known = set(known_rules)
-    if known:
-        for rid in data.get("rules") or {}:
+    if known and isinstance(data.get("rules"), dict):
+        for rid, conf in data["rules"].items():
             if rid not in known:
                 where = _where(path, positions, join("/rules", rid))
-                raise ConfigError(f'{where}: unknown rule "{rid}"{_closest(rid, known)}')
-        for i, ex in enumerate(data.get("exemptions") or []):
-            for j, rid in enumerate(ex.get("rules") or []):
-                if rid != "*" and rid not in known:
-                    where = _where(path, positions, join("/exemptions", i, "rules", j), "value")
-                    raise ConfigError(f'{where}: unknown rule "{rid}"{_closest(rid, known)}')
+                add(f'{where}: unknown rule "{rid}"{_closest(rid, known)}')
+            elif rid in specs and isinstance(conf, dict) and isinstance(conf.get("params"), dict):
+                for message in _params_problems(specs[rid], conf["params"], path, positions):
+                    add(message)
+    profile_names = set(known_profiles)
+    if profile_names and isinstance(data.get("profiles"), list):
+        for i, name in enumerate(data["profiles"]):
+            if isinstance(name, str) and name not in profile_names and name != "default":
+                where = _where(path, positions, join("/profiles", i), "value")
+                choices = {*profile_names, "default"}
+                add(f'{where}: unknown profile "{name}"{_closest(name, choices)}')
+    raw_exemptions: list[Any] = (
+        data["exemptions"] if isinstance(data.get("exemptions"), list) else []
+    )
+    for i, ex in enumerate(raw_exemptions):
+        if not isinstance(ex, dict):
+            continue
+        rules_list: list[Any] = ex["rules"] if isinstance(ex.get("rules"), list) else []
+        for j, rid in enumerate(rules_list):
+            if known and isinstance(rid, str) and rid != "*" and rid not in known:
+                where = _where(path, positions, join("/exemptions", i, "rules", j), "value")
+                add(f'{where}: unknown rule "{rid}"{_closest(rid, known)}')
+        expires = ex.get("expires")
+        if isinstance(expires, str) and ("exemptions", str(i), "expires") not in reported:
+            try:
+                dt.date.fromisoformat(expires)
+            except ValueError:
+                where = _where(path, positions, join("/exemptions", i, "expires"), "value")
+                add(f"{where}: exemptions.{i}.expires: invalid date {expires} (YYYY-MM-DD)")
     version = data.get("kubernetesVersion")
     if isinstance(version, float):
         where = _where(path, positions, "/kubernetesVersion", "value")
-        raise ConfigError(
-            f'{where}: kubernetesVersion {version} is a number; quote it ("1.30" unquoted is 1.3)'
-        )
+        add(f'{where}: kubernetesVersion {version} is a number; quote it ("1.30" unquoted is 1.3)')
+    elif isinstance(version, str):
+        from kubelint.engine import UsageError, parse_kubernetes_version
+
+        try:
+            parse_kubernetes_version(version)
+        except UsageError as exc:
+            where = _where(path, positions, "/kubernetesVersion", "value")
+            add(f"{where}: kubernetesVersion: {str(exc).removeprefix('invalid ')}")
+    if found:
+        found.sort(key=lambda p: (p[0], p[1]))
+        raise ConfigError("\n".join(message for _, _, message in found))
     base = path.parent
     exemptions = [
         Exemption(
@@ -153,7 +212,7 @@ def load_config(path: Path, known_rules: Iterable[str] = ()) -> Config:
             name=ex.get("name"),
             container=ex.get("container"),
             path=ex.get("path"),
-            expires=ex.get("expires"),
+            expires=None if ex.get("expires") is None else str(ex.get("expires")),
             origin=_where(path, positions, join("/exemptions", i)),
         )
         for i, ex in enumerate(data.get("exemptions") or [])
@@ -167,7 +226,10 @@ def load_config(path: Path, known_rules: Iterable[str] = ()) -> Config:
         paths=[str(base / p) for p in data.get("paths") or []],
         exclude=list(data.get("exclude") or []),
         profiles=list(data.get("profiles") or []),
-        rules={k: dict(v) for k, v in (data.get("rules") or {}).items()},
+        rules={
+            k: {"enabled": v} if isinstance(v, bool) else dict(v)
+            for k, v in (data.get("rules") or {}).items()
+        },
         exemptions=exemptions,
         custom_rules=[base / p for p in data.get("customRules") or []],
         foreign_suppressions=bool(data.get("foreignSuppressions", True)),
@@ -188,7 +250,84 @@ def _describe(
             return f'{where}: unknown key "{key}"{_closest(key, allowed)}'
     where = _where(path, positions, pointer, "value")
     field_name = ".".join(str(p) for p in err.absolute_path) or "(top level)"
-    return f"{where}: {field_name}: {err.message}"
+    return f"{where}: {field_name}: {_wording(err)}"
+
+
+_JSON_TYPES = {
+    dict: "a mapping",
+    list: "a list",
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    type(None): "null",
+}
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, (dict, list)):
+        return _JSON_TYPES[type(value)]
+    return str(value)
+
+
+def _wording(err: jsonschema.ValidationError) -> str:
+    """The problem in plain words (no Python reprs)."""
+    value = err.instance
+    rule_value: Any = err.validator_value
+    if err.validator == "type":
+        expected = rule_value
+        names = expected if isinstance(expected, list) else [expected]
+        wanted = " or ".join(
+            {"object": "a mapping", "array": "a list"}.get(str(n), f"a {n}") for n in names
+        )
+        got = _JSON_TYPES.get(type(value), type(value).__name__)
+        shown = "" if isinstance(value, (dict, list)) or value is None else f" {_show(value)}"
+        return f"expected {wanted}, got {got}{shown}"
+    if err.validator == "enum":
+        options = list(rule_value)
+        choices = ", ".join(_show(c) for c in options)
+        close = _closest(str(value), [str(c) for c in options])
+        return f"{_show(value)} is not one of {choices}{close}"
+    if err.validator == "pattern":
+        return f"{_show(value)} does not have the expected form ({rule_value})"
+    if err.validator == "required":
+        missing = [k for k in rule_value if isinstance(value, dict) and k not in value]
+        return f'missing required key "{missing[0]}"' if missing else err.message
+    if err.validator in ("minItems", "minLength") and not value:
+        return "must not be empty"
+    return err.message
+
+
+def _params_problems(
+    spec: Any, params: Mapping[str, Any], path: Path, positions: PositionIndex
+) -> list[str]:
+    """A rule's params checked against its params schema, each problem at its position."""
+    schema = spec.params_schema
+    base = join("/rules", spec.id, "params")
+    if not schema:
+        return [f"{_where(path, positions, base)}: rule {spec.id} takes no params"]
+    merged = {**spec.default_params(), **params}
+    out = []
+    for error in jsonschema.Draft202012Validator(schema).iter_errors(merged):
+        key = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in error.path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = _allowed_keys(error.schema)
+            for extra in (k for k in error.instance if k not in allowed):
+                where = _where(path, positions, base + key + join("", extra))
+                out.append(
+                    f'{where}: rule {spec.id}: unknown param "{extra}"{_closest(extra, allowed)}'
+                )
+            continue
+        where = _where(path, positions, base + key, "value")
+        name = ".".join(["params", *map(str, error.path)])
+        out.append(f"{where}: rule {spec.id}: {name}: {_wording(error)}")
+    return out
 
 
 def _allowed_keys(schema: Any) -> list[str]:

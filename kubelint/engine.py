@@ -41,10 +41,20 @@ class UsageError(Exception):
 
 
 def parse_kubernetes_version(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", text.strip())
+    """``1.33`` (also ``v1.33`` and ``1.33.2``) within the versions kubelint knows: 1.0 up to
+    the pinned newest minor; anything else is a usage error naming the supported range."""
+    newest = "{}.{}".format(*KUBERNETES_VERSION_DEFAULT)
+    shown = text if len(text) <= 40 else text[:40] + "…"
+    m = re.fullmatch(r"v?(\d{1,6})\.(\d{1,6})(?:\.\d{1,6})?", text.strip())
     if not m:
-        raise UsageError(f'invalid Kubernetes version "{text}": expected MAJOR.MINOR, e.g. 1.33')
-    return int(m.group(1)), int(m.group(2))
+        raise UsageError(f'invalid Kubernetes version "{shown}": expected MAJOR.MINOR, e.g. 1.33')
+    version = int(m.group(1)), int(m.group(2))
+    if version[0] != 1 or version > KUBERNETES_VERSION_DEFAULT:
+        raise UsageError(
+            f'unknown Kubernetes version "{shown}": kubelint knows 1.0 to {newest} '
+            f"(the newest it knows is {newest})"
+        )
+    return version
 
 
 @dataclass
@@ -201,7 +211,7 @@ def fingerprint(rule: str, obj: K8sObject | None, path: str | None, extra: str =
     else:
         group = split_api_version(obj.api_version)[0]
         ident = f"{rule}|{group}|{obj.kind}|{obj.namespace or ''}|{obj.name}|{path or ''}"
-    return hashlib.sha256(ident.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _named_path(obj: K8sObject, path: str) -> str:

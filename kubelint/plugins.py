@@ -64,7 +64,7 @@ class Plugins:
         found: dict[str, Any] = {}
         for impl in reversed(self.manager.hook.kubelint_reporters.get_hookimpls()):
             returned = cast("dict[str, Any]", impl.function() or {})
-            found.update(returned)
+            found.update({name: cls for name, cls in returned.items() if name})
         return found
 
 

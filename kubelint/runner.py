@@ -7,14 +7,16 @@ problem the user can fix is raised as ``RunError`` (exit code 2 with its message
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from kubelint.reportfile import STDOUT, ReportPathError, check_paths, is_manifest, write_atomic
 from kubelint.settings import Effective, Settings, SettingsError, effective
 
 if TYPE_CHECKING:
@@ -32,7 +34,8 @@ class RunError(Exception):
 
 
 def err(message: str) -> None:
-    sys.stderr.write(f"kubelint: {message}\n")
+    for line in message.splitlines() or [""]:
+        sys.stderr.write(f"kubelint: {line}\n")
 
 
 @dataclass
@@ -76,7 +79,10 @@ def _parse_reports(values: list[str], reporters: dict[str, Any]) -> list[tuple[s
         if not sep or not path:
             raise RunError(f'--report expects FORMAT=PATH, got "{value}"')
         if fmt not in reporters:
-            raise RunError(f'unknown report format "{fmt}"{suggest(fmt, reporters)}')
+            raise RunError(
+                f'unknown report format "{fmt}"{suggest(fmt, reporters)}'
+                f"; formats: {', '.join(sorted(reporters))}"
+            )
         out.append((fmt, path))
     return out
 
@@ -123,17 +129,20 @@ def prepare(settings: Settings) -> Prepared:
     eff = effective_settings(settings)
     cfg = eff.config
     catalog = load_catalog(settings.no_plugins, eff.rule_dirs)
-    if cfg.path is not None and cfg.rules:
-        try:
-            load_config(cfg.path, catalog.rules)  # now that custom rules are known
+    if cfg.path is not None:
+        try:  # again, now that custom rules are known: rule IDs, params and profiles
+            load_config(cfg.path, catalog.rules, catalog.profiles)
         except ConfigError as exc:
             raise RunError(str(exc)) from exc
     try:
-        if settings.format not in catalog.reporters:
+        if settings.format is not None and settings.format not in catalog.reporters:
             raise UsageError(
                 f'unknown format "{settings.format}"{suggest(settings.format, catalog.reporters)}'
+                f"; formats: {', '.join(sorted(catalog.reporters))}"
             )
         reports = _parse_reports(settings.reports, catalog.reporters)
+        if settings.format is not None and any(path == STDOUT for _, path in reports):
+            raise UsageError("--format and --report FORMAT=- both write to standard output")
         crds, crd_errors = load_crd_files(settings.crd)
         if crd_errors:
             raise UsageError("; ".join(crd_errors))
@@ -224,6 +233,12 @@ def run(prep: Prepared) -> tuple[RunResult, list[str], Suppressor]:
     except RenderError as exc:
         raise RunError(str(exc)) from exc
     skipped, errors = [*skipped, *more_skipped], [*errors, *render_errors]
+    inputs = [s.path for s in sources if s.path is not None and is_manifest(s.path, s.data or b"")]
+    inputs += [Path(p) for p in paths if p != STDOUT]
+    try:
+        check_paths(prep.reports, inputs)
+    except ReportPathError as exc:
+        raise RunError(str(exc)) from exc
     kept = []
     for source in sources:
         if _excluded(prep.config, source):
@@ -251,19 +266,37 @@ def run(prep: Prepared) -> tuple[RunResult, list[str], Suppressor]:
     return result, errors, suppressor
 
 
+def _reconfigure_streams() -> None:
+    """Never crash on a name the output encoding cannot carry (non-UTF-8 file names, an ASCII
+    locale): escape it instead."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a detached or closed stream
+                reconfigure(errors="backslashreplace")
+
+
+def _stdout_format(prep: Prepared) -> str:
+    to_stdout = [fmt for fmt, path in prep.reports if path == STDOUT]
+    if to_stdout:
+        return to_stdout[0]
+    return prep.eff.flags.format or "text"
+
+
 def lint(settings: Settings) -> int:
     """``kubelint lint``: report on stdout and to --report files; the exit code."""
     from kubelint.k8s_schemas import not_validated_summary
 
+    _reconfigure_streams()
     prep = prepare(settings)
     result, errors, suppressor = run(prep)
-    for message in errors:
-        err(message)
+    result.errors[:0] = errors  # input and render errors first: every report says the run failed
     for message in result.errors:
         err(message)
     for message in result.notices:
         err(message)
-    if result.not_validated and settings.format == "text":
+    stdout_format = _stdout_format(prep)
+    if result.not_validated and stdout_format == "text":
         err(not_validated_summary(result.not_validated))
     if settings.verbose:
         for s in result.skipped:
@@ -279,18 +312,38 @@ def lint(settings: Settings) -> int:
     )
     rich_layout = settings.color == "always" or (is_tty and not no_color_env)
     common = {"show_suppressed": settings.show_suppressed}
-    stdout_options = {"rich": rich_layout, "color": use_color, **common}
     reporters = prep.catalog.reporters
-    reporters[settings.format](sys.stdout, stdout_options).report(result)
-    sys.stdout.flush()
+    write_failed = False
+    # Files first: they are complete whatever happens to stdout (a closed pipe, ...).
     for fmt, path in prep.reports:
+        if path == STDOUT:
+            continue
+        reporter = reporters[fmt]
+
+        def write(fh: IO[str], reporter: Any = reporter) -> None:
+            reporter(fh, {"rich": False, "color": False, **common}).report(result)
+
         try:
-            with open(path, "w", encoding="utf-8") as fh:
-                reporters[fmt](fh, {"rich": False, "color": False, **common}).report(result)
-        except OSError as exc:
-            err(f"cannot write report {path}: {exc.strerror or exc}")
-            errors.append(path)
-    code = exit_code(result, prep.eff.fail_on, bool(errors or result.errors))
+            write_atomic(Path(path), write)
+        except (OSError, ReportPathError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            err(f"cannot write report {path}: {reason}")
+            write_failed = True
+    stdout_options = {"rich": rich_layout, "color": use_color, **common}
+    try:
+        reporters[stdout_format](sys.stdout, stdout_options).report(result)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped reading (`| head`): not an error of the run. Point stdout at
+        # devnull so that the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # pragma: no cover - stdout without a descriptor
+            pass
+        finally:
+            os.close(devnull)
+    code = exit_code(result, prep.eff.fail_on, bool(result.errors) or write_failed)
     if settings.fail_if_empty and result.objects == 0:
         err("no Kubernetes objects found to lint (--fail-if-empty)")
         code = 2

@@ -89,10 +89,9 @@ class Settings:
         many=True,
     )
     # --- output
-    format: str = flag(
+    format: str | None = flag(
         "--format",
-        help="Report format on stdout.",
-        default="text",
+        help="Report format on stdout (default text).",
         metavar="FORMAT",
         panel=OUTPUT,
     )

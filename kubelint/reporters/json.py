@@ -44,6 +44,8 @@ def report_dict(result: RunResult, show_suppressed: bool = False) -> dict[str, A
         "version": REPORT_VERSION,
         "tool": {"name": "kubelint", "version": __version__},
         "findings": [finding_dict(f) for f in result.findings],
+        # Input, render and rule errors: a report with errors is of a failed run (exit 2).
+        "errors": [{"message": e} for e in result.errors],
         "summary": {
             "files": result.files,
             "objects": result.objects,

@@ -42,6 +42,9 @@ def summary_line(result: RunResult) -> str:
         extras.append(f"{result.baselined} in baseline")
     if extras:
         line += f" ({', '.join(extras)})"
+    if result.errors:
+        n = len(result.errors)
+        line += f"; run FAILED: {n} error{'' if n == 1 else 's'} (messages on stderr)"
     return line
 
 
