@@ -1,6 +1,6 @@
 """Baselines: record today's findings by fingerprint, then report only new ones.
 
-Fingerprints (engine.fingerprint) identify a finding by rule, object identity and the field's
+Fingerprints (findings.fingerprint) identify a finding by rule, object identity and the field's
 path with container names instead of indexes, so a baseline survives line moves, reformatting,
 container reordering and value edits, while a problem on another field or object is new.
 Entries are matched as a multiset: two identical findings need two entries.

@@ -1,35 +1,34 @@
-"""kubelint's own rules, checks and reporters, registered like any third-party plugin."""
+"""kubelint's own rules, checks and reporters, registered like any third-party plugin.
+
+Checks and reporters are handed over as lazy mappings (kubelint.lazy): a module is imported
+when a rule that needs it is activated or its report format is written, not at start-up.
+"""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from pathlib import Path
 from typing import Any
 
 from kubelint import checks as checks_pkg
 from kubelint import reporters as reporters_pkg
 from kubelint.hookspecs import hookimpl
+from kubelint.lazy import LazyMap, package_index
 from kubelint.resources import data_dir
 
 
-def _modules(package: Any) -> list[Any]:
-    return [
-        importlib.import_module(f"{package.__name__}.{info.name}")
-        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name)
-        if not info.name.startswith("_")
-    ]
+def _check_name(attr: str, value: Any) -> str | None:
+    name = getattr(value, "__kubelint_check__", None)
+    return name if isinstance(name, str) else None
+
+
+def _format_name(attr: str, value: Any) -> str | None:
+    fmt = getattr(value, "format_name", None)
+    return fmt if isinstance(fmt, str) and fmt and isinstance(value, type) else None
 
 
 @hookimpl
-def kubelint_checks() -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for module in _modules(checks_pkg):
-        for value in vars(module).values():
-            name = getattr(value, "__kubelint_check__", None)
-            if isinstance(name, str):
-                found[name] = value
-    return found
+def kubelint_checks() -> LazyMap:
+    return LazyMap(package_index(checks_pkg, "checks", _check_name))
 
 
 @hookimpl
@@ -38,11 +37,5 @@ def kubelint_rule_dirs() -> list[Path]:
 
 
 @hookimpl
-def kubelint_reporters() -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for module in _modules(reporters_pkg):
-        for value in vars(module).values():
-            fmt = getattr(value, "format_name", None)
-            if isinstance(fmt, str) and fmt and isinstance(value, type):
-                found[fmt] = value
-    return found
+def kubelint_reporters() -> LazyMap:
+    return LazyMap(package_index(reporters_pkg, "reporters", _format_name))

@@ -8,18 +8,21 @@ its params against the params schema it declares. Nothing here lists rules by ha
 from __future__ import annotations
 
 import difflib
+import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import jsonschema
 import jsonschema_rs
 
 from kubelint.findings import Severity
 from kubelint.resources import load_schema
+
+T = TypeVar("T")
+CUSTOM_OWNER = "custom:"  # owner prefix of custom rule directories (never cached)
 
 
 class CatalogError(Exception):
@@ -60,6 +63,8 @@ class RuleSpec:
             if jsonschema_rs.validator_for(dict(self.params_schema)).is_valid(merged):
                 return merged
             # Slow path only to explain the error well.
+            import jsonschema
+
             validator = jsonschema.Draft202012Validator(self.params_schema)
             errors = sorted(validator.iter_errors(merged), key=lambda e: list(e.path))
             if errors:
@@ -87,15 +92,17 @@ class Profile:
 
 
 def _load_yaml(path: Path) -> Any:
-    from kubelint.loader import decode, load_text
+    from kubelint.loader import first_problem, read_yaml_file
+    from kubelint.sources import read_error
 
-    text, problem = decode(path.read_bytes())
+    try:
+        text, result = read_yaml_file(path)
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read rule file: {read_error(exc)}") from exc
     if text is None:
-        raise CatalogError(f"{path}: {problem.message if problem else 'cannot decode'}")
-    result = load_text(text)
-    problems = result.problems + [p for d in result.documents for p in d.problems]
-    if problems:
-        p = problems[0]
+        raise CatalogError(f"{path}: {result.problems[0].message}")
+    p = first_problem(result)
+    if p is not None:
         raise CatalogError(f"{path}:{p.line}:{p.column}: {p.message}")
     if len(result.documents) != 1:
         raise CatalogError(f"{path}: expected exactly one YAML document")
@@ -110,26 +117,28 @@ def _rule_validator() -> Any:
 def parse_rule(data: Any, origin: str) -> RuleSpec:
     """Validate one rule definition. The compiled (Rust) validators make this cheap enough for
     every run; the pure-Python validator is only used to explain an invalid file well."""
-    valid = _rule_validator().is_valid(data)
-    errors = (
-        []
-        if valid
-        else sorted(
+    errors: list[Any] = []
+    if not _rule_validator().is_valid(data):
+        import jsonschema  # pure Python: only to explain an invalid file well
+
+        errors = sorted(
             jsonschema.Draft202012Validator(load_schema("rule.schema.json")).iter_errors(data),
             key=lambda e: list(e.absolute_path),
         )
-    )
     if errors:
         err = errors[0]
         loc = "/".join(str(p) for p in err.absolute_path) or "(top level)"
         raise CatalogError(f"{origin}: invalid rule at {loc}: {err.message}")
     params = data.get("params") or {}
-    try:
-        for schema in (params, data.get("schema")):
-            if isinstance(schema, dict) and not jsonschema_rs.meta.is_valid(schema):
+    for schema in (params, data.get("schema")):
+        if isinstance(schema, dict) and not jsonschema_rs.meta.is_valid(schema):
+            import jsonschema
+
+            try:
                 jsonschema.Draft202012Validator.check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        raise CatalogError(f"{origin}: invalid JSON Schema in rule: {exc.message}") from exc
+            except jsonschema.SchemaError as exc:
+                message = f"{origin}: invalid JSON Schema in rule: {exc.message}"
+                raise CatalogError(message) from exc
     return RuleSpec(
         id=data["id"],
         summary=data["summary"],
@@ -166,14 +175,32 @@ def _load_dir(owner: str, directory: Path) -> list[RuleSpec]:
     cached = _DIR_CACHE.get((owner, directory))
     if cached is not None and cached[0] == signature:
         return cached[1]
-    specs = []
-    for path in paths:
-        spec = parse_rule(_load_yaml(path), f"{owner}:{path.name}")
-        if spec.id != path.stem:
-            raise CatalogError(f"{path}: rule id {spec.id!r} does not match the file name")
-        specs.append(spec)
+
+    def parse() -> list[RuleSpec]:
+        specs = []
+        for path in paths:
+            spec = parse_rule(_load_yaml(path), f"{owner}:{path.name}")
+            if spec.id != path.stem:
+                raise CatalogError(f"{path}: rule id {spec.id!r} does not match the file name")
+            specs.append(spec)
+        return specs
+
+    specs = _cached_parse("rules", owner, directory, signature, parse)
     _DIR_CACHE[(owner, directory)] = (signature, specs)
     return specs
+
+
+def _cached_parse(
+    namespace: str, owner: str, directory: Path, signature: Any, parse: Callable[[], T]
+) -> T:
+    """``parse()``, kept in the user cache for kubelint's own and installed plugins' rule
+    directories. Custom rule directories (a linted repository's ``customRules``,
+    ``--rules-dir``) are always parsed afresh: nothing a repository holds enters the cache."""
+    if owner.startswith(CUSTOM_OWNER):
+        return parse()
+    from kubelint import cache as disk_cache
+
+    return disk_cache.cached(namespace, (owner, str(directory), signature), parse)
 
 
 def load_rules(dirs: Iterable[tuple[str, Path]]) -> dict[str, RuleSpec]:
@@ -196,32 +223,43 @@ def load_profiles(dirs: Iterable[tuple[str, Path]]) -> dict[str, Profile]:
         pdir = directory / "profiles"
         if not pdir.is_dir():
             continue
-        for path in sorted(pdir.glob("*.yaml")):
-            data = _load_yaml(path)
-            if not isinstance(data, dict) or not isinstance(data.get("rules"), (dict, list)):
-                raise CatalogError(f"{path}: a profile needs a `rules` mapping")
-            raw_rules = data["rules"]
-            if isinstance(raw_rules, list):
-                raw_rules = {r: {} for r in raw_rules}
-            rules: dict[str, Mapping[str, Any]] = {}
-            since: dict[str, tuple[int, int]] = {}
-            for rid, conf in raw_rules.items():
-                conf = conf or {}
-                if not isinstance(conf, dict):
-                    raise CatalogError(f"{path}: rule {rid}: expected a mapping")
-                rules[str(rid)] = conf.get("params") or {}
-                if conf.get("since") is not None:
-                    since[str(rid)] = _parse_since(conf["since"], f"{path}: rule {rid}")
-            name = str(data.get("name") or path.stem)
-            profiles[name] = Profile(
-                name=name,
-                description=str(data.get("description") or ""),
-                rules=rules,
-                extends=tuple(data.get("extends") or ()),
-                origin=f"{owner}:{path.name}",
-                raw=data,
-                since=since,
-            )
+        paths = sorted(pdir.glob("*.yaml"))
+        signature = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+        found = _cached_parse(
+            "profiles", owner, pdir, signature, functools.partial(_parse_profiles, owner, paths)
+        )
+        profiles.update(found)
+    return profiles
+
+
+def _parse_profiles(owner: str, paths: list[Path]) -> dict[str, Profile]:
+    profiles: dict[str, Profile] = {}
+    for path in paths:
+        data = _load_yaml(path)
+        if not isinstance(data, dict) or not isinstance(data.get("rules"), (dict, list)):
+            raise CatalogError(f"{path}: a profile needs a `rules` mapping")
+        raw_rules = data["rules"]
+        if isinstance(raw_rules, list):
+            raw_rules = {r: {} for r in raw_rules}
+        rules: dict[str, Mapping[str, Any]] = {}
+        since: dict[str, tuple[int, int]] = {}
+        for rid, conf in raw_rules.items():
+            conf = conf or {}
+            if not isinstance(conf, dict):
+                raise CatalogError(f"{path}: rule {rid}: expected a mapping")
+            rules[str(rid)] = conf.get("params") or {}
+            if conf.get("since") is not None:
+                since[str(rid)] = _parse_since(conf["since"], f"{path}: rule {rid}")
+        name = str(data.get("name") or path.stem)
+        profiles[name] = Profile(
+            name=name,
+            description=str(data.get("description") or ""),
+            rules=rules,
+            extends=tuple(data.get("extends") or ()),
+            origin=f"{owner}:{path.name}",
+            raw=data,
+            since=since,
+        )
     return profiles
 
 

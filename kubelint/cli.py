@@ -11,6 +11,7 @@ module is imported on every start.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import json
@@ -25,6 +26,62 @@ import typer
 
 from kubelint import __version__
 from kubelint.settings import SHOW, Settings, flags
+
+
+def _plain_coercion() -> None:
+    """Coerce kubelint's parameters without pydantic.
+
+    typer 0.29 coerces every parameter value through a pydantic TypeAdapter built on first use:
+    importing pydantic and building ~40 adapters costs about as much as the rest of a one-file
+    lint. kubelint's parameters are all ``str``, ``bool`` or ``list[str]`` and click already
+    hands over values of those types, so such values pass through as they are; anything else
+    (and any other typer version) takes typer's own path."""
+    try:
+        from typer import _coercion
+        from typer import core as typer_core
+    except ImportError:  # another typer: nothing to avoid
+        return
+    base: Any = getattr(_coercion, "RuntimeParam", None)
+    param_cls: Any = getattr(typer_core, "_TyperParameter", None)
+    build: Any = getattr(_coercion, "build_runtime_param", None)
+    if base is None or build is None or not hasattr(param_cls, "get_runtime_param"):
+        return
+    list_str = list[str]
+
+    @dataclasses.dataclass(frozen=True)
+    class PlainParam(base):  # type: ignore[misc]
+        descriptor: Any = None
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            ann = self.annotation
+            if (ann is str and isinstance(value, str)) or (ann is bool and type(value) is bool):
+                return value
+            if (
+                ann == list_str
+                and isinstance(value, (list, tuple))
+                and all(isinstance(v, str) for v in value)
+            ):
+                return list(value)
+            return build(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
+
+    original = param_cls.get_runtime_param
+
+    def get_runtime_param(self: Any) -> Any:
+        descriptor = getattr(self, "type_descriptor", None)
+        if self._runtime_param is None and descriptor is not None:
+            ann = descriptor.annotation
+            if descriptor.file_annotation is None and (ann in (str, bool) or ann == list_str):
+                self._runtime_param = PlainParam(
+                    parameter_info=descriptor.parameter_info,
+                    annotation=ann,
+                    descriptor=descriptor,
+                )
+        return original(self)
+
+    param_cls.get_runtime_param = get_runtime_param
+
+
+_plain_coercion()
 
 app = typer.Typer(
     name="kubelint",

@@ -13,13 +13,16 @@ import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
+import jsonschema_rs
 
-from kubelint.loader import decode, load_text
+from kubelint.loader import first_problem, read_yaml_file
 from kubelint.positions import PositionIndex, join
 from kubelint.resources import load_schema
+
+if TYPE_CHECKING:
+    import jsonschema
 
 CONFIG_NAMES = (".kubelint.yaml", ".kubelint.yml")
 
@@ -102,17 +105,11 @@ def load_config(
     file:line:column and a suggestion. With the catalogue's rules (a mapping of rule ID to
     ``RuleSpec``) and profile names, rule IDs, params and profiles are checked too."""
     try:
-        raw = path.read_bytes()
+        _, loaded = read_yaml_file(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror or exc}") from exc
-    text, problem = decode(raw)
-    if text is None:
-        assert problem is not None
-        raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
-    loaded = load_text(text)
-    problems = loaded.problems + [p for d in loaded.documents for p in d.problems]
-    if problems:
-        p = problems[0]
+    p = first_problem(loaded)
+    if p is not None:
         raise ConfigError(f"{path}:{p.line}:{p.column}: {p.message}")
     docs = [d for d in loaded.documents if d.data is not None]
     if not docs:
@@ -125,10 +122,14 @@ def load_config(
     if not isinstance(data, dict):
         raise ConfigError(f"{path}:{doc.line}:1: the config file must be a mapping")
     schema = load_schema("config.schema.json")
-    errors = sorted(
-        jsonschema.Draft202012Validator(schema).iter_errors(data),
-        key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
-    )
+    errors: list[Any] = []
+    if not jsonschema_rs.validator_for(schema, validate_formats=False).is_valid(data):
+        import jsonschema  # pure Python, only to explain the errors with keys and positions
+
+        errors = sorted(
+            jsonschema.Draft202012Validator(schema).iter_errors(data),
+            key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
+        )
     found: list[tuple[int, int, str]] = []  # every problem of the file, reported at once
 
     def add(message: str) -> None:
@@ -192,7 +193,7 @@ def load_config(
         where = _where(path, positions, "/kubernetesVersion", "value")
         add(f'{where}: kubernetesVersion {version} is a number; quote it ("1.30" unquoted is 1.3)')
     elif isinstance(version, str):
-        from kubelint.engine import UsageError, parse_kubernetes_version
+        from kubelint.options import UsageError, parse_kubernetes_version
 
         try:
             parse_kubernetes_version(version)
@@ -313,6 +314,10 @@ def _params_problems(
     if not schema:
         return [f"{_where(path, positions, base)}: rule {spec.id} takes no params"]
     merged = {**spec.default_params(), **params}
+    if jsonschema_rs.validator_for(dict(schema), validate_formats=False).is_valid(merged):
+        return []
+    import jsonschema  # pure Python, only to explain the errors with keys and positions
+
     out = []
     for error in jsonschema.Draft202012Validator(schema).iter_errors(merged):
         key = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in error.path)

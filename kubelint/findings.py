@@ -1,10 +1,17 @@
-"""The plain data that flows out of the engine: severities, object references and findings."""
+"""The plain data that flows out of a run: severities, object references, findings, their
+fingerprints and ``RunResult``. Reporters and baselines depend on this module only."""
 
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from kubelint.catalog import RuleSpec
+    from kubelint.sources import Skipped
+    from kubelint.suppress import Suppression
 
 At = Literal["auto", "key", "value"]
 
@@ -40,6 +47,11 @@ class ObjectRef:
     def __str__(self) -> str:
         ns = f"{self.namespace}/" if self.namespace else ""
         return f"{self.kind} {ns}{self.name}"
+
+    @property
+    def group(self) -> str:
+        """The API group (``""`` for the core group)."""
+        return self.api_version.partition("/")[0] if "/" in self.api_version else ""
 
 
 @dataclass(frozen=True)
@@ -84,3 +96,38 @@ class Finding:
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location
         return (loc.file, loc.line, loc.column, self.rule, self.message)
+
+
+def fingerprint(rule: str, ref: ObjectRef | None, path: str | None, extra: str = "") -> str:
+    """Stable identity of a finding: survives line moves, reformatting, container reordering
+    and value edits (``path`` has container indexes replaced by container names)."""
+    if ref is None:
+        ident = f"{rule}|{extra}"
+    else:
+        ident = f"{rule}|{ref.group}|{ref.kind}|{ref.namespace or ''}|{ref.name}|{path or ''}"
+    return hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced: findings and what reporters summarise about it."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    objects: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    # (apiVersion, kind) -> objects no schema could validate (schema rules; summary)
+    not_validated: dict[tuple[str, str], int] = field(default_factory=dict)
+    rules: list[RuleSpec] = field(default_factory=list)
+    suppressed: int = 0
+    suppressed_findings: list[tuple[Finding, Suppression]] = field(default_factory=list)
+    baselined: int = 0
+    sources: dict[str, str] = field(default_factory=dict)  # display name -> text (for reporters)
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in Severity}
+        for f in self.findings:
+            out[f.severity.value] += 1
+        return out

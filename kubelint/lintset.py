@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from kubelint.labels import DOES_NOT_EXIST, IN, Selector
+from kubelint.lib.labels import DOES_NOT_EXIST, IN, Selector
 from kubelint.model import K8sObject, PodSpec
 
 

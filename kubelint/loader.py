@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from _ruamel_yaml import CParser  # type: ignore[import-not-found]
@@ -461,19 +462,19 @@ def decode(data: bytes) -> tuple[str | None, InputProblem | None]:
         return None, problem
 
 
+def input_limit_problem() -> InputProblem:
+    """The input-limit finding of a file or stream larger than MAX_BYTES (not read further)."""
+    return InputProblem(
+        "input-limit", f"input is larger than {MAX_BYTES // (1024 * 1024)} MiB; not parsed", 1, 1
+    )
+
+
 def load_text(text: str) -> LoadResult:
     """Load every document of ``text``; syntax errors end a document, never the file."""
     documents: list[Document] = []
     problems: list[InputProblem] = []
     if len(text) > MAX_BYTES:
-        problems.append(
-            InputProblem(
-                "input-limit",
-                f"input is larger than {MAX_BYTES // (1024 * 1024)} MiB; not parsed",
-                1,
-                1,
-            )
-        )
+        problems.append(input_limit_problem())
         return LoadResult(documents, problems)
     offset_chars = 0
     line_offset = 0
@@ -527,3 +528,33 @@ def _next_document_start(text: str, err_line: int, current: int) -> tuple[int, i
         return None
     start = match.start()
     return start, text.count("\n", 0, start)
+
+
+def load_bytes(data: bytes) -> tuple[str | None, LoadResult]:
+    """Decode and load ``data``: (text, documents). Undecodable bytes give ``(None, result)``
+    whose only problem is the decoding error and which holds no documents."""
+    text, problem = decode(data)
+    if text is None:
+        assert problem is not None
+        return None, LoadResult([], [problem])
+    return text, load_text(text)
+
+
+def read_yaml_file(path: Path) -> tuple[str | None, LoadResult]:
+    """Read and parse one YAML file as YAML 1.1: the one reader for kubelint's own data (rule
+    catalogue, profiles, config, suppression tables, API data) and for the files mappers and
+    kustomization readers look at. The file is read as sources.read_regular reads inputs (only
+    regular files, size capped); ``OSError`` propagates; see ``load_bytes`` for the rest."""
+    from kubelint.sources import read_regular
+
+    return load_bytes(read_regular(path))
+
+
+def first_problem(loaded: LoadResult) -> InputProblem | None:
+    """The first file-level or document problem of ``loaded`` (for strict readers)."""
+    for p in loaded.problems:
+        return p
+    for d in loaded.documents:
+        for p in d.problems:
+            return p
+    return None

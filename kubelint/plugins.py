@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any, cast
 
 import pluggy
 
+from kubelint import cache as disk_cache
 from kubelint import hookspecs
+from kubelint.lazy import LazyMap
 
 ENTRY_POINT_GROUP = "kubelint"
 
@@ -24,18 +27,27 @@ class Plugins:
     manager: pluggy.PluginManager
     names: list[str] = field(default_factory=list)  # loaded plugin names, built-in first
 
-    def checks(self) -> dict[str, Any]:
-        found: dict[str, Any] = {}
+    def checks(self) -> LazyMap:
+        """Every plugin's checks; lazily provided ones are imported only when looked up."""
+        found = LazyMap()
         owners: dict[str, str] = {}
         for impl in self.manager.hook.kubelint_checks.get_hookimpls():
-            result = cast("dict[str, Any]", impl.function() or {})
-            for name, fn in result.items():
-                if name in found and found[name] is not fn:
-                    raise PluginError(
-                        f'duplicate check "{name}": provided by {owners[name]} '
-                        f"and {impl.plugin_name}"
-                    )
-                found[name] = fn
+            result = cast("Mapping[str, Any]", impl.function() or {})
+            for name in result:
+                where = result.origin(name) if isinstance(result, LazyMap) else None
+                if name in found:
+                    same = (where is not None and where == found.origin(name)) or found[
+                        name
+                    ] is result[name]
+                    if not same:
+                        raise PluginError(
+                            f'duplicate check "{name}": provided by {owners[name]} '
+                            f"and {impl.plugin_name}"
+                        )
+                if where is not None:
+                    found.add_lazy(name, *where)
+                else:
+                    found.add(name, result[name])
                 owners[name] = impl.plugin_name
         return found
 
@@ -60,11 +72,19 @@ class Plugins:
 
         return locate
 
-    def reporters(self) -> dict[str, Any]:
-        found: dict[str, Any] = {}
+    def reporters(self) -> LazyMap:
+        """Report formats by name (later plugins win); imported only when looked up."""
+        found = LazyMap()
         for impl in reversed(self.manager.hook.kubelint_reporters.get_hookimpls()):
-            returned = cast("dict[str, Any]", impl.function() or {})
-            found.update({name: cls for name, cls in returned.items() if name})
+            returned = cast("Mapping[str, Any]", impl.function() or {})
+            for name in returned:
+                if not name:  # "" is no format (an abstract base class, a plugin's mistake)
+                    continue
+                where = returned.origin(name) if isinstance(returned, LazyMap) else None
+                if where is not None:
+                    found.add_lazy(name, *where)
+                else:
+                    found.add(name, returned[name])
         return found
 
 
@@ -77,8 +97,12 @@ def load_plugins(autoload: bool = True) -> Plugins:
     manager.register(builtin, name="kubelint.builtin")
     plugins = Plugins(manager, ["kubelint.builtin"])
     if autoload and os.environ.get("KUBELINT_DISABLE_PLUGIN_AUTOLOAD", "") in ("", "0"):
-        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-            label = f"{ep.dist.name if ep.dist else '?'}[{ep.name}]"
+        found = _entry_points()
+        if found:
+            from importlib import metadata
+        for name, value, dist in found:
+            ep = metadata.EntryPoint(name=name, value=value, group=ENTRY_POINT_GROUP)
+            label = f"{dist}[{name}]"
             try:
                 plugin = ep.load()
             except Exception as exc:
@@ -93,3 +117,38 @@ def load_plugins(autoload: bool = True) -> Plugins:
     except pluggy.PluginValidationError as exc:
         raise PluginError(f"invalid plugin hook: {exc}") from exc
     return plugins
+
+
+def _environment_identity() -> tuple[object, ...]:
+    """What decides which distributions (and entry points) are installed: every ``sys.path``
+    directory with its mtime and each of its ``*.dist-info``/``*.egg-info`` entry-point files."""
+    out: list[object] = []
+    for entry in sys.path:
+        path = entry or os.getcwd()
+        try:
+            st = os.stat(path)
+            names = sorted(os.listdir(path)) if os.path.isdir(path) else []
+        except OSError:
+            out.append((path, None))
+            continue
+        metas = tuple(
+            disk_cache.file_identity(os.path.join(path, name, "entry_points.txt"))
+            for name in names
+            if name.endswith((".dist-info", ".egg-info"))
+        )
+        out.append((path, st.st_mtime_ns, metas))
+    return tuple(out)
+
+
+def _entry_points() -> list[tuple[str, str, str]]:
+    """(name, value, distribution) of every ``kubelint`` entry point, sorted by name. The
+    scan is cached on the environment's identity (importing importlib.metadata and scanning
+    every distribution costs more than the rest of plugin loading)."""
+
+    def scan() -> list[tuple[str, str, str]]:
+        from importlib import metadata
+
+        eps = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
+        return [(ep.name, ep.value, ep.dist.name if ep.dist else "?") for ep in eps]
+
+    return disk_cache.cached("entry-points", _environment_identity(), scan)

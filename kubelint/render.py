@@ -1,7 +1,7 @@
 """Run ``helm template`` and ``kustomize build`` and turn their output into lint sources.
 
 Each render and each build becomes one ``Source`` with its own lint set and a mapper
-(kubelint/mapping.py) that points findings back at the files a user edits. Nothing is ever
+(kubelint/mapping/) that points findings back at the files a user edits. Nothing is ever
 written into the user's tree: Kustomize origin annotations are switched on through a temporary
 wrapper kustomization that names the target by a relative path (kustomize refuses absolute ones).
 A missing tool is a clear error (exit 2) that says how to pipe rendered output instead.
@@ -16,16 +16,16 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from kubelint.loader import decode, load_text
+from kubelint.kustomization import kustomization_file, read_kustomization
 from kubelint.mapping import HelmMapper, KustomizeMapper
 from kubelint.sources import (
-    KUSTOMIZATION_FILES,
     VENDORED_DIRS,
     Skipped,
     Source,
     display_name,
+    is_dir,
+    is_file,
 )
 
 TIMEOUT = 300  # seconds per render or build
@@ -105,7 +105,7 @@ def _run(cmd: Sequence[str], what: str, cwd: str | None = None) -> bytes:
 def helm_sources(chart: str, opts: RenderOptions) -> list[Source]:
     """One source per values set: ``helm template`` of ``chart``, mapped to its templates."""
     chart_dir = Path(chart)
-    if not (chart_dir / "Chart.yaml").is_file():
+    if not is_file(chart_dir / "Chart.yaml"):
         raise RenderError(f"{chart}: not a Helm chart directory (no Chart.yaml)")
     helm = find_helm(opts.helm_bin)
     if helm is None:
@@ -138,13 +138,6 @@ def helm_sources(chart: str, opts: RenderOptions) -> list[Source]:
 
 
 # --- Kustomize ----------------------------------------------------------------------------------
-
-
-def kustomization_file(directory: Path) -> Path | None:
-    for name in KUSTOMIZATION_FILES:
-        if (directory / name).is_file():
-            return directory / name
-    return None
 
 
 def kustomize_source(directory: str) -> Source:
@@ -180,36 +173,11 @@ def _yaml_str(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _kustomization_refs(kfile: Path) -> tuple[Any, set[Path], set[Path]]:
-    """(kind, directories, files) a kustomization includes through resources/bases/components."""
-    dirs: set[Path] = set()
-    files: set[Path] = set()
-    try:
-        text, _ = decode(kfile.read_bytes())
-    except OSError:
-        return None, dirs, files
-    if text is None:
-        return None, dirs, files
-    docs = [d.data for d in load_text(text).documents if isinstance(d.data, dict)]
-    if not docs:
-        return None, dirs, files
-    data = docs[0]
-    for fld in ("resources", "bases", "components"):
-        entries = data.get(fld)
-        if not isinstance(entries, list):
-            continue
-        for entry in entries:
-            if isinstance(entry, str) and "://" not in entry:
-                path = Path(os.path.normpath(kfile.parent / entry))
-                (dirs if path.is_dir() else files).add(path)
-    return data.get("kind"), dirs, files
-
-
 def _tree_dirs(paths: Iterable[str]) -> list[Path]:
     out: list[Path] = []
     for raw in paths:
         root = Path(raw)
-        if raw == "-" or not root.is_dir():
+        if raw == "-" or not is_dir(root):
             continue
         for dirpath, dirnames, _ in os.walk(root):
             dirnames[:] = sorted(
@@ -227,8 +195,12 @@ def find_kustomizations(paths: Iterable[str]) -> dict[Path, set[Path]]:
         kfile = kustomization_file(directory)
         if kfile is None:
             continue
-        kind, dirs, refs = _kustomization_refs(kfile)
-        if kind == "Component":
+        k = read_kustomization(kfile)
+        dirs: list[Path] = []
+        refs: set[Path] = set()
+        if k is not None:
+            dirs, refs = k.includes()
+        if k is not None and k.kind == "Component":
             continue
         found[Path(os.path.realpath(directory))] = (
             {Path(os.path.realpath(d)) for d in dirs},
@@ -254,7 +226,7 @@ def find_charts(paths: Iterable[str]) -> list[Path]:
     """Chart directories below ``paths``; subcharts (under a chart's charts/) render with it."""
     charts: list[Path] = []
     for directory in _tree_dirs(paths):
-        if not (directory / "Chart.yaml").is_file():
+        if not is_file(directory / "Chart.yaml"):
             continue
         if any(c in directory.parents and directory.is_relative_to(c / "charts") for c in charts):
             continue

@@ -448,7 +448,7 @@ def effective(settings: Settings, cfg: Config | None = None) -> Effective:
     """Merge the configuration file with the flags (flags win); raise SettingsError on a bad
     value. ``lint``, ``baseline create|prune`` and ``config show`` all use this."""
     from kubelint.catalog import suggest
-    from kubelint.engine import Options, UsageError, parse_kubernetes_version
+    from kubelint.options import Options, UsageError, parse_kubernetes_version
 
     if cfg is None:
         cfg = load_file_config(settings)

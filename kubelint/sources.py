@@ -4,23 +4,107 @@ Never modifies an input. Directories are walked recursively for ``.yaml``, ``.ym
 ``.json`` files, skipping hidden and vendored directories; Helm chart sources (``Chart.yaml``,
 ``values*.yaml``, ``templates/``) and files that Kustomize uses as patches are skipped with a
 reason, as rule-catalog.md §11 describes.
+
+Reads stay inside what the user named (the linted *roots*: the paths given on the command line).
+A symbolic link is followed only when its target resolves inside a root; others are skipped with
+a reason (``--verbose`` lists it), loops are an error (``cannot read file: symlink loop``). Only
+regular files are read, and every read is bounded before it happens: :func:`read_regular` checks
+the type and size with ``stat`` and then reads at most ``limit + 1`` bytes, so a FIFO, a device or
+a huge sparse file can neither hang a run nor exhaust its memory.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kubelint.loader import MAX_BYTES
+
 EXTENSIONS = (".yaml", ".yml", ".json")
 VENDORED_DIRS = frozenset(
     {"node_modules", "vendor", "__pycache__", "site-packages", "bower_components", ".terraform"}
 )
 CHART_FILES = frozenset({"Chart.yaml", "Chart.lock", "requirements.lock"})
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_CHUNK = 1024 * 1024
+
+SYMLINK_OUTSIDE = (
+    "symbolic link to {target}, outside the linted paths (not followed; "
+    "name the target on the command line to lint it)"
+)
+
+
+class NotRegularFile(OSError):
+    """A path that is a FIFO, socket, device or directory where a file was expected."""
+
+
+class InputTooLarge(OSError):
+    """A file or stream larger than the input limit; nothing beyond the limit was read."""
+
+    def __init__(self, size: int | None, limit: int) -> None:
+        super().__init__(errno.EFBIG, "input is larger than the limit")
+        self.size = size
+        self.limit = limit
+
+
+def read_error(exc: OSError) -> str:
+    """The user-facing reason of a failed read: ``symlink loop``, ``Permission denied``, …"""
+    if isinstance(exc, NotRegularFile):
+        return "not a regular file"
+    if isinstance(exc, InputTooLarge):
+        return f"larger than the {exc.limit // (1024 * 1024)} MiB input limit"
+    if exc.errno == errno.ELOOP:
+        return "symlink loop (too many levels of symbolic links)"
+    return exc.strerror or str(exc)
+
+
+def read_regular(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
+    """The bytes of the regular file ``path``, read with the type and size checked first.
+
+    ``stat`` decides before anything is opened: a FIFO, socket or device raises
+    NotRegularFile (opening a FIFO for reading would block), a file larger than ``limit``
+    raises InputTooLarge without a byte read. The file is then opened non-blocking, checked
+    again on the open descriptor (it may have been swapped), and read up to ``limit + 1``
+    bytes, so even a file that grows meanwhile costs at most the limit.
+    """
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise NotRegularFile(errno.EINVAL, "not a regular file", os.fspath(path))
+    if st.st_size > limit:
+        raise InputTooLarge(st.st_size, limit)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFile(errno.EINVAL, "not a regular file", os.fspath(path))
+        return _read_bounded(lambda n: os.read(fd, n), limit)
+    finally:
+        os.close(fd)
+
+
+def read_stream(stream: Any, limit: int = MAX_BYTES) -> bytes:
+    """At most ``limit + 1`` bytes of a binary stream (standard input); InputTooLarge beyond."""
+    read = getattr(stream, "read1", None) or stream.read
+    return _read_bounded(read, limit)
+
+
+def _read_bounded(read: Any, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = read(min(_CHUNK, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    if total > limit:
+        raise InputTooLarge(None, limit)
+    return b"".join(chunks)
 
 
 @dataclass(frozen=True)
@@ -34,6 +118,7 @@ class Source:
     error: str | None = None
     lint_set: str = "files"  # id of the lint set it belongs to
     mapper: Any = None  # mapping.Mapper for rendered output (helm/kustomize), else None
+    too_large: bool = False  # larger than the input limit: an input-limit finding, not read
 
 
 @dataclass(frozen=True)
@@ -51,10 +136,18 @@ def display_name(path: Path, cwd: Path | None = None) -> str:
         return path.as_posix()
 
 
+def is_file(path: Path) -> bool:
+    """``path.is_file()`` that answers False instead of raising (a directory we may not search)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def _chart_root(path: Path) -> Path | None:
     """The Helm chart directory containing ``path`` (nearest parent with a Chart.yaml)."""
     for parent in path.parents:
-        if (parent / "Chart.yaml").is_file():
+        if is_file(parent / "Chart.yaml"):
             return parent
     return None
 
@@ -76,44 +169,122 @@ def classify_file(path: Path) -> str | None:
 
 def _kustomize_patch_files(directory: Path) -> set[Path]:
     """Files a kustomization in ``directory`` uses as patches (partial objects)."""
-    from kubelint.loader import decode, load_text
+    from kubelint.kustomization import KUSTOMIZATION_FILES, read_kustomization
 
     out: set[Path] = set()
     for fname in KUSTOMIZATION_FILES:
         kfile = directory / fname
-        if not kfile.is_file():
+        if not is_file(kfile):
             continue
-        try:
-            text, _ = decode(kfile.read_bytes())
-        except OSError:
-            continue
-        if text is None:
-            continue
-        for doc in load_text(text).documents:
-            data = doc.data
-            if not isinstance(data, dict):
-                continue
-            refs: list[Any] = []
-            for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
-                items = data.get(key)
-                if isinstance(items, list):
-                    refs.extend(items)
-            for ref in refs:
-                rel = ref.get("path") if isinstance(ref, dict) else ref
-                if isinstance(rel, str) and "\n" not in rel:
-                    out.add((directory / rel).resolve())
+        k = read_kustomization(kfile)
+        if k is not None:
+            out |= k.patch_files()
     return out
 
 
-def walk(root: Path) -> Iterator[Path]:
-    """Manifest candidates below ``root`` in a stable order."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and d not in VENDORED_DIRS
-        )
-        for fname in sorted(filenames):
-            if fname.endswith(EXTENSIONS) and not fname.startswith("."):
-                yield Path(dirpath) / fname
+def within(path: Path, roots: Iterable[Path]) -> bool:
+    """Whether the resolved ``path`` is one of ``roots`` or lies below one."""
+    return any(path == root or path.is_relative_to(root) for root in roots)
+
+
+def _wanted(name: str) -> bool:
+    return name.endswith(EXTENSIONS) and not name.startswith(".")
+
+
+def walk(
+    root: Path,
+    roots: Iterable[Path] | None = None,
+    skipped: list[Skipped] | None = None,
+    errors: list[str] | None = None,
+) -> Iterator[Path]:
+    """Manifest candidates below ``root`` in a stable order.
+
+    Symbolic links (to files or directories) are followed only when their target resolves
+    inside ``roots`` (default: ``root`` itself); the others are recorded in ``skipped``.
+    A link loop or an unreadable directory is recorded in ``errors``; non-regular files
+    (FIFOs, sockets, devices) are skipped. Every directory is entered at most once.
+    """
+    resolved_roots = [Path(os.path.realpath(r)) for r in (roots or [root])]
+    skipped = skipped if skipped is not None else []
+    errors = errors if errors is not None else []
+    visited: set[Path] = set()
+
+    def note_link(path: Path) -> Path | None:
+        """The target of link ``path`` when it may be followed, else None (recorded)."""
+        try:
+            target = Path(os.path.realpath(path, strict=True))
+        except OSError as exc:
+            if exc.errno == errno.ENOENT:
+                skipped.append(Skipped(display_name_raw(path), "dangling symbolic link"))
+            else:
+                errors.append(f"{display_name_raw(path)}: cannot read file: {read_error(exc)}")
+            return None
+        if not within(target, resolved_roots):
+            reason = SYMLINK_OUTSIDE.format(target=target.as_posix())
+            skipped.append(Skipped(display_name_raw(path), reason))
+            return None
+        return target
+
+    def visit(directory: Path) -> Iterator[Path]:
+        real = Path(os.path.realpath(directory))
+        if real in visited:
+            return
+        visited.add(real)
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            shown = display_name_raw(directory)
+            errors.append(f"{shown}: cannot read directory: {read_error(exc)}")
+            return
+        subdirs: list[Path] = []
+        for entry in entries:
+            path = Path(directory, entry.name)
+            try:
+                is_link = entry.is_symlink()
+                entry_is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError as exc:
+                errors.append(f"{display_name_raw(path)}: cannot read file: {read_error(exc)}")
+                continue
+            if is_link:
+                if entry.name.startswith(".") or entry.name in VENDORED_DIRS:
+                    continue
+                if not _wanted(entry.name) and not is_dir(path):
+                    continue  # a link to something that is neither a manifest nor a directory
+                target = note_link(path)
+                if target is None:
+                    continue
+                if is_dir(target):
+                    subdirs.append(path)
+                elif _wanted(entry.name):
+                    yield path
+            elif entry_is_dir:
+                if not entry.name.startswith(".") and entry.name not in VENDORED_DIRS:
+                    subdirs.append(path)
+            elif _wanted(entry.name):
+                yield path
+        for sub in subdirs:
+            yield from visit(sub)
+
+    yield from visit(root)
+
+
+def is_dir(path: Path) -> bool:
+    """``path.is_dir()`` that answers False instead of raising."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def display_name_raw(path: Path) -> str:
+    """Like display_name, without resolving ``path`` itself (it may be a broken link)."""
+    base = Path.cwd()
+    try:
+        parent = Path(os.path.realpath(path.parent))
+        return (parent / path.name).relative_to(os.path.realpath(base)).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
 
 
 def collect(
@@ -123,14 +294,20 @@ def collect(
 ) -> tuple[list[Source], list[Skipped], list[str]]:
     """Resolve the command-line paths into sources.
 
-    Returns (sources, skipped files, errors). Errors are missing paths and unreadable files;
-    they do not stop the run, but make its exit code 2.
+    Returns (sources, skipped files, errors). Errors are missing paths, symlink loops and
+    unreadable files or directories; they do not stop the run, but make its exit code 2.
+    The roots that symbolic links may point into are the directories given, and for a file
+    given, the directory it was named in.
     """
+    from kubelint.kustomization import KUSTOMIZATION_FILES
+
+    paths = list(paths)
     sources: list[Source] = []
     skipped: list[Skipped] = []
     errors: list[str] = []
     seen: set[Path] = set()
     patch_cache: dict[Path, set[Path]] = {}
+    roots = _roots(paths)
 
     def patches_near(path: Path) -> bool:
         resolved = path.resolve()
@@ -141,8 +318,8 @@ def collect(
                 return True
         return False
 
-    def add_file(path: Path, explicit: bool) -> None:
-        resolved = path.resolve()
+    def add_file(path: Path) -> None:
+        resolved = Path(os.path.realpath(path))
         if resolved in seen:
             return
         seen.add(resolved)
@@ -156,27 +333,75 @@ def collect(
             skipped.append(Skipped(name, reason))
             return
         try:
-            data = path.read_bytes()
+            data = read_regular(resolved)
+        except InputTooLarge:
+            sources.append(Source(name=name, path=path, data=b"", too_large=True))
+            return
+        except NotRegularFile:
+            skipped.append(Skipped(name, "not a regular file"))
+            return
         except OSError as exc:
-            errors.append(f"{name}: cannot read file: {exc.strerror or exc}")
+            errors.append(f"{name}: cannot read file: {read_error(exc)}")
             return
         sources.append(Source(name=name, path=path, data=data))
 
     for raw in paths:
         if raw == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            data = stream.read()
             name = stdin_filename or "-"
+            stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
+            try:
+                if stream is None:
+                    raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+                data = read_stream(stream)
+            except InputTooLarge:
+                sources.append(Source(name=name, path=None, data=b"", too_large=True))
+                continue
+            except (OSError, ValueError) as exc:  # ValueError: a closed file object
+                reason = read_error(exc) if isinstance(exc, OSError) else "Bad file descriptor"
+                errors.append(f"{name}: cannot read standard input: {reason}")
+                continue
             sources.append(Source(name=name, path=None, data=data))
             continue
         path = Path(raw)
-        if path.is_dir():
-            for file in walk(path):
-                add_file(file, explicit=False)
-        elif path.is_file():
-            add_file(path, explicit=True)
-        elif path.exists():
-            errors.append(f"{raw}: not a regular file or directory")
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ENOENT and not os.path.islink(path):
+                errors.append(f"{raw}: no such file or directory")
+            elif exc.errno == errno.ENOENT:
+                errors.append(f"{raw}: cannot read file: dangling symbolic link")
+            else:
+                errors.append(f"{raw}: cannot read file: {read_error(exc)}")
+            continue
+        if os.path.islink(path) and not stat.S_ISDIR(st.st_mode):
+            target = Path(os.path.realpath(path))
+            if not within(target, roots):
+                reason = SYMLINK_OUTSIDE.format(target=target.as_posix())
+                skipped.append(Skipped(display_name_raw(path), reason))
+                continue
+        if stat.S_ISDIR(st.st_mode):
+            for file in walk(path, roots, skipped, errors):
+                add_file(file)
+        elif stat.S_ISREG(st.st_mode):
+            add_file(path)
         else:
-            errors.append(f"{raw}: no such file or directory")
+            errors.append(f"{raw}: not a regular file or directory")
     return sources, skipped, errors
+
+
+def _roots(paths: Iterable[str]) -> list[Path]:
+    """The resolved directories that symbolic links met in a run may point into: each
+    directory given, and for each file given the directory it was named in."""
+    roots: list[Path] = []
+    for raw in paths:
+        if raw == "-":
+            continue
+        path = Path(raw)
+        try:
+            if path.is_dir():
+                roots.append(Path(os.path.realpath(path)))
+                continue
+        except OSError:
+            pass
+        roots.append(Path(os.path.realpath(path.parent if str(path.parent) else ".")))
+    return roots

@@ -17,7 +17,7 @@ from typing import Any
 
 from kubelint.config import Exemption
 from kubelint.findings import Finding
-from kubelint.loader import decode, load_text
+from kubelint.loader import read_yaml_file
 from kubelint.model import K8sObject
 from kubelint.resources import package_data
 
@@ -39,9 +39,9 @@ class Suppression:
 def foreign_table() -> dict[str, dict[str, tuple[str, ...]]]:
     """{tool: {their check name: (kubelint rule IDs, ...)}} from data/foreign-suppressions.yaml."""
     path = package_data("foreign-suppressions.yaml")
-    text, _ = decode(path.read_bytes())
+    text, loaded = read_yaml_file(path)
     assert text is not None
-    data = load_text(text).documents[0].data
+    data = loaded.documents[0].data
     table: dict[str, dict[str, tuple[str, ...]]] = {}
     for tool, mapping in (data.get("tools") or {}).items():
         checks = mapping.get("checks") or {}

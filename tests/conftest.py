@@ -19,6 +19,16 @@ FIXTURES = ROOT / "fixtures"
 RULES = ROOT / "rules"
 SHARED = ROOT.parent / "shared"
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _user_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The runs of the suite share one kubelint cache directory of their own (never the
+    developer's ~/.cache); subprocesses inherit it through the environment."""
+    import os
+
+    os.environ.setdefault("KUBELINT_CACHE_DIR", str(tmp_path_factory.mktemp("kubelint-cache")))
+
+
 EXPECT_RE = re.compile(r"#\s*expect:\s*([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)")
 ARGS_RE = re.compile(r"^#\s*kubelint-args:\s*(.*)$")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kubelint.mapping import _classify, match_template
+from kubelint.mapping.helm import _classify, match_template
 from tests.conftest import FIXTURES, Run, run_cli
 
 CHART = FIXTURES / "helm" / "mychart"
@@ -81,8 +81,10 @@ def test_missing_template_keeps_the_rendered_location(
 
 
 def test_plain_crd_template_is_located_exactly(in_root: Path) -> None:
-    from kubelint.engine import Engine, Options, RunResult
+    from kubelint.dispatch import Engine
+    from kubelint.findings import RunResult
     from kubelint.mapping import HelmMapper
+    from kubelint.options import Options
     from kubelint.sources import Source
 
     engine = Engine([], Options())

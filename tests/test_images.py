@@ -1,4 +1,5 @@
-"""kubelint.images: image references as distribution/reference (ParseNormalizedNamed) reads them."""
+"""kubelint.lib.images: image references as distribution/reference (ParseNormalizedNamed)
+reads them."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from kubelint.images import (
+from kubelint.lib.images import (
     ImageRef,
     ImageRefError,
     normalize_registry_prefix,

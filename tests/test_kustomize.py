@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kubelint.engine import Engine, Options, RunResult
+from kubelint.dispatch import Engine
+from kubelint.findings import RunResult
+from kubelint.options import Options
 from kubelint.render import find_kustomize, kustomize_source
 from tests.conftest import FIXTURES, Run, run_cli
 

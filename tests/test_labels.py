@@ -1,4 +1,4 @@
-"""kubelint.labels: label syntax and selectors, as k8s.io/apimachinery defines them."""
+"""kubelint.lib.labels: label syntax and selectors, as k8s.io/apimachinery defines them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 
-from kubelint.labels import (
+from kubelint.lib.labels import (
     DOES_NOT_EXIST,
     EXISTS,
     IN,

@@ -12,9 +12,11 @@ import pytest
 
 from kubelint.catalog import load_profiles, load_rules
 from kubelint.checks.secrets import is_reference_name, secret_word, split_words, token_format
-from kubelint.engine import Engine, Options, activate, select_rules
+from kubelint.dispatch import Engine
 from kubelint.findings import Finding
+from kubelint.options import Options
 from kubelint.plugins import load_plugins
+from kubelint.selection import activate, select_rules
 from kubelint.sources import Source
 from tests.conftest import run_cli
 

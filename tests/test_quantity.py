@@ -1,4 +1,5 @@
-"""kubelint.quantity: Kubernetes resource quantities, as apimachinery's ParseQuantity reads them."""
+"""kubelint.lib.quantity: Kubernetes resource quantities, as apimachinery's ParseQuantity
+reads them."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from kubelint.quantity import QuantityError, format_quantity, parse_quantity
+from kubelint.lib.quantity import QuantityError, format_quantity, parse_quantity
 
 Ki, Mi, Gi, Ti, Pi, Ei = (2**p for p in (10, 20, 30, 40, 50, 60))
 NANO = Fraction(1, 10**9)

@@ -1,4 +1,4 @@
-"""Table tests for kubelint.rbac, the one RBAC grant matcher every RBAC rule uses."""
+"""Table tests for kubelint.lib.rbac, the one RBAC grant matcher every RBAC rule uses."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kubelint.rbac import Grant, PolicyRule, find_grants, grants, is_full_wildcard, policy_rules
+from kubelint.lib.rbac import Grant, PolicyRule, find_grants, grants, is_full_wildcard, policy_rules
 
 
 def rule(**fields: Any) -> PolicyRule:

@@ -241,7 +241,7 @@ def test_identical_objects_in_two_files_get_distinct_fingerprints(
 
 
 def test_rule_errors_are_execution_notifications(in_root: Path) -> None:
-    from kubelint.engine import RunResult
+    from kubelint.findings import RunResult
     from kubelint.reporters._ci import RepoPaths
     from kubelint.reporters.sarif import sarif_log
 

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from kubelint import k8s_schemas
+from kubelint.lib import schemas as k8s_schemas
 from tests.conftest import ROOT, SHARED, run_cli
 
 FIXTURES = ROOT / "fixtures"

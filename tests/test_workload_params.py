@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from kubelint.catalog import load_profiles, load_rules
-from kubelint.engine import Engine, Options, UsageError, activate, select_rules
+from kubelint.dispatch import Engine
+from kubelint.options import Options, UsageError
 from kubelint.plugins import load_plugins
+from kubelint.selection import activate, select_rules
 from kubelint.sources import Source
 
 PLUGINS = load_plugins(autoload=False)

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ruamel.yaml import YAML
-
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
+from kubelint.loader import first_problem, read_yaml_file
 from kubelint.model import K8sObject
 from kubelint.resources import package_data
 
@@ -94,9 +93,12 @@ def parse_table(rows: Any) -> dict[tuple[str, str], ApiVersionEntry]:
 @cache
 def api_version_table() -> dict[tuple[str, str], ApiVersionEntry]:
     """The table, keyed on (apiVersion, kind); read from the package once per process."""
-    with package_data(DATA_FILE).open(encoding="utf-8") as fh:
-        rows = YAML(typ="safe").load(fh)
-    return parse_table(rows)
+    _, loaded = read_yaml_file(package_data(DATA_FILE))
+    p = first_problem(loaded)
+    if p is not None or len(loaded.documents) != 1:
+        where = f":{p.line}: {p.message}" if p is not None else ": not one document"
+        raise ValueError(f"{DATA_FILE}{where}")
+    return parse_table(loaded.documents[0].data)
 
 
 def resolve_replacement(

@@ -11,7 +11,7 @@ from typing import Any
 
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
-from kubelint.labels import Selector, SelectorError, parse_selector
+from kubelint.lib.labels import Selector, SelectorError, parse_selector
 from kubelint.lintset import LintSet
 from kubelint.model import K8sObject, PodSpec, split_api_version
 

@@ -1,6 +1,6 @@
 """Checks on container image references and pull policies.
 
-References are read with :mod:`kubelint.images` (the runtimes' normalisation: ``nginx`` is
+References are read with :mod:`kubelint.lib.images` (the runtimes' normalisation: ``nginx`` is
 ``docker.io/library/nginx``). An image that is missing, empty or not a valid reference is left to
 schema validation: these rules only judge references they can read.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
-from kubelint.images import (
+from kubelint.lib.images import (
     ImageRef,
     ImageRefError,
     normalize_registry_prefix,

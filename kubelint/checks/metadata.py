@@ -1,6 +1,6 @@
 """Labels, annotations, namespaces, selectors and object identity (catalogue section 4).
 
-Label syntax and selector parsing come from ``kubelint.labels``; this module only knows where
+Label syntax and selector parsing come from ``kubelint.lib.labels``; this module only knows where
 labels and selectors live in each kind and what to say about them.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
-from kubelint.labels import (
+from kubelint.lib.labels import (
     SelectorError,
     label_key_problem,
     label_value_problem,

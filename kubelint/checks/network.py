@@ -1,6 +1,6 @@
 """Cross-object checks on NetworkPolicies (networking.k8s.io).
 
-Selection follows Kubernetes exactly (kubelint.labels): matchLabels AND matchExpressions, an
+Selection follows Kubernetes exactly (kubelint.lib.labels): matchLabels AND matchExpressions, an
 empty or absent ``podSelector`` selects every pod of the policy's namespace, and an absent
 ``policyTypes`` means Ingress, plus Egress when the policy has egress rules. Policies of other
 API groups (Calico's ``crd.projectcalico.org`` NetworkPolicy, …) are not Kubernetes
@@ -14,7 +14,7 @@ from typing import Any
 
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
-from kubelint.labels import Selector, SelectorError, parse_selector
+from kubelint.lib.labels import Selector, SelectorError, parse_selector
 from kubelint.lintset import LintSet
 from kubelint.model import K8sObject, PodSpec
 from kubelint.positions import join

@@ -1,7 +1,7 @@
 """RBAC checks on Roles, ClusterRoles and their bindings (rule-catalog section 7).
 
 Every rule entry of a Role/ClusterRole is judged (not only the first). What an entry grants is
-decided by one helper, ``kubelint.rbac`` (``*`` in verbs/apiGroups/resources, ``*/subresource``,
+decided by one helper, ``kubelint.lib.rbac`` (``*`` in verbs/apiGroups/resources, ``*/subresource``,
 resourceNames narrowing a grant); no check matches verbs or resources on its own. An aggregated
 ClusterRole (``aggregationRule``) is judged on its own written rules only. Findings on a rule
 entry point at the list item at fault (``- "*"``, ``- secrets``, ``- escalate``).
@@ -14,10 +14,7 @@ from typing import Any
 
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
-from kubelint.lintset import LintSet
-from kubelint.model import K8sObject
-from kubelint.positions import join
-from kubelint.rbac import (
+from kubelint.lib.rbac import (
     RBAC_GROUP,
     WILDCARD,
     Grant,
@@ -27,6 +24,9 @@ from kubelint.rbac import (
     is_full_wildcard,
     policy_rules,
 )
+from kubelint.lintset import LintSet
+from kubelint.model import K8sObject
+from kubelint.positions import join
 
 RBAC_FIELDS = ("apiGroups", "resources", "verbs")
 ROLE_KINDS = ("Role", "ClusterRole")

@@ -1,7 +1,7 @@
 """Checks on container resource requests and limits.
 
-Quantities are read with :mod:`kubelint.quantity` (the API server's parser); a quantity it cannot
-parse is reported by request-exceeds-limit and ignored by the other rules here.
+Quantities are read with :mod:`kubelint.lib.quantity` (the API server's parser); a quantity it
+cannot parse is reported by request-exceeds-limit and ignored by the other rules here.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
+from kubelint.lib.quantity import QuantityError, format_quantity, parse_quantity
 from kubelint.model import Container
-from kubelint.quantity import QuantityError, format_quantity, parse_quantity
 
 SECTIONS = ("requests", "limits")
 SECTION_NOUN = {"requests": "request", "limits": "limit"}

@@ -1,7 +1,7 @@
 """Schema validation: ``schema-invalid`` and ``unknown-field``.
 
 Both rules validate every object of a lint set against the Kubernetes OpenAPI schema of its
-apiVersion/kind at ``--kubernetes-version`` (kubelint.k8s_schemas), or against a
+apiVersion/kind at ``--kubernetes-version`` (kubelint.lib.schemas), or against a
 CustomResourceDefinition found in the same lint set or given with ``--crd``. The set is the
 natural target: its CRDs decide how its custom resources are validated. Each object is
 validated once per run; both rules read the cached result: unknown keys (``additionalProperties``
@@ -17,10 +17,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kubelint import k8s_schemas
 from kubelint.checks import CheckContext, RunNotes, check
 from kubelint.findings import At, Violation
-from kubelint.k8s_schemas import CompiledSchema, CrdVersion, SchemaLoadError
+from kubelint.lib import schemas as k8s_schemas
+from kubelint.lib.schemas import CompiledSchema, CrdVersion, SchemaLoadError
 from kubelint.lintset import LintSet
 from kubelint.model import K8sObject, get_path, show_value, split_api_version
 from kubelint.positions import join, to_dotted

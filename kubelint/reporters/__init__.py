@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import IO, Any, ClassVar
 
-from kubelint.engine import RunResult
-from kubelint.findings import Finding
+from kubelint.findings import Finding, RunResult
 
 
 class Reporter:

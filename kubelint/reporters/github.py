@@ -13,8 +13,7 @@ import os
 import sys
 from collections import Counter
 
-from kubelint.engine import RunResult
-from kubelint.findings import Finding, Severity
+from kubelint.findings import Finding, RunResult, Severity
 from kubelint.reporters import Reporter
 from kubelint.reporters._ci import STDIN_NAME, RepoPaths
 from kubelint.reporters.text import summary_line

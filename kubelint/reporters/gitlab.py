@@ -13,8 +13,7 @@ import json
 from typing import Any
 
 from kubelint.catalog import RuleSpec
-from kubelint.engine import RunResult
-from kubelint.findings import Finding, Severity
+from kubelint.findings import Finding, RunResult, Severity
 from kubelint.reporters import Reporter
 from kubelint.reporters._ci import RepoPaths, unique_fingerprints
 

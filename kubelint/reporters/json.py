@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 from kubelint import __version__
-from kubelint.engine import RunResult
-from kubelint.findings import Finding
+from kubelint.findings import Finding, RunResult
 from kubelint.reporters import Reporter
 
 REPORT_VERSION = 1

@@ -12,8 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from itertools import groupby
 
-from kubelint.engine import RunResult
-from kubelint.findings import Finding
+from kubelint.findings import Finding, RunResult
 from kubelint.reporters import Reporter
 from kubelint.reporters.text import plain_line
 

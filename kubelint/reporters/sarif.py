@@ -21,8 +21,7 @@ import sarif_om as om  # type: ignore[import-untyped]
 
 from kubelint import __version__
 from kubelint.catalog import RuleSpec
-from kubelint.engine import RunResult
-from kubelint.findings import Finding, Severity
+from kubelint.findings import Finding, RunResult, Severity
 from kubelint.reporters import Reporter
 from kubelint.reporters._ci import STDIN_NAME, RepoPaths, unique_fingerprints
 

@@ -5,12 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from itertools import groupby
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
-from kubelint.engine import RunResult
-from kubelint.findings import Finding, Severity
+from kubelint.findings import Finding, RunResult, Severity
 from kubelint.reporters import Reporter
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -66,6 +61,10 @@ class TextReporter(Reporter):
                     self.out.write(f"{plain_line(f)} (suppressed by {s.kind}: {s.reason})\n")
             self.out.write(summary_line(result) + "\n")
             return
+        from rich.console import Console  # only for terminal output
+        from rich.table import Table
+        from rich.text import Text
+
         console = Console(
             file=self.out,
             force_terminal=True,

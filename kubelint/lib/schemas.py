@@ -28,10 +28,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
+
+from kubelint import cache as disk_cache
 
 SCHEMA_PACKAGE = "kubernetes_validate"
 SCHEMA_ROOT = "kubernetes-json-schema"
@@ -75,8 +78,18 @@ class SchemaLoadError(Exception):
 # -- built-in kinds --------------------------------------------------------------------------
 
 
-def _schema_root() -> Any:
-    return resources.files(SCHEMA_PACKAGE).joinpath(SCHEMA_ROOT)
+@cache
+def _schema_root() -> Path:
+    """The bundled schema directory, located without importing the package (importing
+    kubernetes_validate pulls in jsonschema, referencing, PyYAML and packaging)."""
+    try:
+        spec = find_spec(SCHEMA_PACKAGE)
+    except (ImportError, ValueError):
+        spec = None
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    if not locations:
+        raise ModuleNotFoundError(f"No module named {SCHEMA_PACKAGE!r}")
+    return Path(locations[0]) / SCHEMA_ROOT
 
 
 @lru_cache(maxsize=1)
@@ -102,13 +115,17 @@ def supports(version: Version) -> bool:
     return version in supported_versions()
 
 
-def _version_dir(version: Version) -> Any:
+def _version_dir(version: Version) -> Path:
     return _schema_root().joinpath(f"v{version[0]}.{version[1]}.0-local-strict")
 
 
-def _read_json(node: Any) -> Any:
+def _read_json(node: Path) -> Any:
     with node.open("rb") as fh:
         return json.load(fh)
+
+
+def _definitions_identity(version: Version) -> tuple[str, int, int]:
+    return disk_cache.file_identity(_version_dir(version) / "_definitions.json")
 
 
 def _rewrite(node: Any) -> Any:
@@ -186,12 +203,28 @@ def _closure(roots: Iterable[str], defs: Mapping[str, Any]) -> dict[str, Any]:
 @cache
 def builtin_groups(version: Version) -> frozenset[str]:
     """API groups Kubernetes ``version`` serves itself ("" is the core group)."""
-    groups = set()
-    for schema in _definitions(version).values():
-        for gvk in schema.get("x-kubernetes-group-version-kind") or ():
-            if isinstance(gvk, dict) and isinstance(gvk.get("group"), str):
-                groups.add(gvk["group"])
-    return frozenset(groups)
+
+    def build() -> frozenset[str]:
+        groups = set()
+        for schema in _definitions(version).values():
+            for gvk in schema.get("x-kubernetes-group-version-kind") or ():
+                if isinstance(gvk, dict) and isinstance(gvk.get("group"), str):
+                    groups.add(gvk["group"])
+        return frozenset(groups)
+
+    if not supports(version):
+        return frozenset()
+    return disk_cache.cached("groups", (version, _definitions_identity(version)), build)
+
+
+@cache
+def _object_meta_defs(version: Version) -> dict[str, Any]:
+    """ObjectMeta and the definitions it reaches (the root ``metadata`` of CRD schemas)."""
+    return disk_cache.cached(
+        "objectmeta",
+        (version, _definitions_identity(version)),
+        lambda: _closure([OBJECT_META], _definitions(version)),
+    )
 
 
 def schema_file_name(api_version: str, kind: str) -> str:
@@ -222,21 +255,41 @@ def builtin_schema(version: Version, api_version: str, kind: str) -> CompiledSch
         return _BUILTIN[key]
     compiled = None
     if supports(version) and kind and api_version:
-        node = _version_dir(version).joinpath(schema_file_name(api_version, kind))
-        if node.is_file():
-            schema = _rewrite(_read_json(node))
-            if _gvk_matches(schema, api_version, kind):
-                refs: set[str] = set()
-                _refs(schema, refs)
-                document = {
-                    key: value
-                    for key, value in schema.items()
-                    if key not in ("$id", "$schema", "x-kubernetes-group-version-kind")
-                }
-                document["$defs"] = _closure(refs, _definitions(version))
-                compiled = _compile(document, f"Kubernetes {version[0]}.{version[1]}", version)
+        node = _version_dir(version) / schema_file_name(api_version, kind)
+        identity = (
+            version,
+            api_version,
+            kind,
+            disk_cache.file_identity(node),
+            _definitions_identity(version),
+        )
+        document = disk_cache.cached(
+            "schema", identity, lambda: _builtin_document(node, version, api_version, kind)
+        )
+        if document is not None:
+            compiled = _compile(document, f"Kubernetes {version[0]}.{version[1]}", version)
     _BUILTIN[key] = compiled
     return compiled
+
+
+def _builtin_document(
+    node: Path, version: Version, api_version: str, kind: str
+) -> dict[str, Any] | None:
+    """The self-contained, rewritten schema document of one built-in kind (or None)."""
+    if not node.is_file():
+        return None
+    schema = _rewrite(_read_json(node))
+    if not _gvk_matches(schema, api_version, kind):
+        return None
+    refs: set[str] = set()
+    _refs(schema, refs)
+    document = {
+        key: value
+        for key, value in schema.items()
+        if key not in ("$id", "$schema", "x-kubernetes-group-version-kind")
+    }
+    document["$defs"] = _closure(refs, _definitions(version))
+    return document
 
 
 def _gvk_matches(schema: Mapping[str, Any], api_version: str, kind: str) -> bool:
@@ -428,7 +481,7 @@ def crd_schema(crd: CrdVersion, version: Version | None) -> CompiledSchema | Non
     props["apiVersion"] = {"type": ["string", "null"]}
     props["kind"] = {"type": ["string", "null"]}
     if version is not None and supports(version):
-        defs = _closure([OBJECT_META], _definitions(version))
+        defs = _object_meta_defs(version)
         if defs:
             document["$defs"] = defs
             props["metadata"] = {"$ref": f"#/$defs/{OBJECT_META}"}
@@ -448,7 +501,7 @@ def load_crd_files(paths: Iterable[str]) -> tuple[list[dict[str, Any]], list[str
     Returns (CRD objects, errors). A path that holds no CRD at all is an error, so a typo in
     ``--crd`` does not silently validate nothing.
     """
-    from kubelint.loader import decode, load_text
+    from kubelint.loader import load_bytes
     from kubelint.sources import collect
 
     found: list[dict[str, Any]] = []
@@ -460,13 +513,11 @@ def load_crd_files(paths: Iterable[str]) -> tuple[list[dict[str, Any]], list[str
         for source in sources:
             if source.data is None:
                 continue
-            text, problem = decode(source.data)
+            text, loaded = load_bytes(source.data)
             if text is None:
-                errors.append(
-                    f"--crd {source.name}: {problem.message if problem else 'unreadable'}"
-                )
+                errors.append(f"--crd {source.name}: {loaded.problems[0].message}")
                 continue
-            for doc in load_text(text).documents:
+            for doc in loaded.documents:
                 found.extend(_crds_in(doc.data))
         if not problems and len(found) == before:
             errors.append(f"--crd {path}: no CustomResourceDefinition found")

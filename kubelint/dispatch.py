@@ -1,0 +1,212 @@
+"""Dispatch: run the active rules over the objects of a run and turn violations into findings.
+
+Per-object, per-pod-spec and per-container rules run as each object is built
+(kubelint.build); whole-set (cross-object) rules run once per lint set. Checks return JSON
+Pointers; dispatch turns them into file positions through the loader's position index (and the
+mapper of rendered output), builds immutable findings and applies suppressions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from kubelint.build import ObjectBuilder
+from kubelint.checks import RunNotes
+from kubelint.declarative import evaluate
+from kubelint.findings import Finding, Location, RunResult, Violation, fingerprint
+from kubelint.lintset import LintSet
+from kubelint.mapping import map_finding
+from kubelint.model import K8sObject
+from kubelint.options import Options
+from kubelint.selection import ActiveRule
+from kubelint.sources import Source
+from kubelint.suppress import Suppressor
+
+_CONTAINER_TOKENS = ("initContainers", "containers", "ephemeralContainers")
+
+
+def _named_path(obj: K8sObject, path: str) -> str:
+    """Replace container indexes in ``path`` by container names."""
+    pod = obj.pod
+    if pod is None or not any(t in path for t in _CONTAINER_TOKENS):
+        return path
+    for c in pod.containers:
+        if path == c.pointer or path.startswith(c.pointer + "/"):
+            prefix = c.pointer[: c.pointer.rfind("/")]
+            return f"{prefix}/{c.name}{path[len(c.pointer) :]}"
+    return path
+
+
+class Engine:
+    """Runs a fixed set of active rules over sources."""
+
+    def __init__(
+        self,
+        rules: Iterable[ActiveRule],
+        options: Options,
+        suppressor: Suppressor | None = None,
+    ) -> None:
+        self.options = options
+        self.suppressor = suppressor
+        self._objects: dict[int, K8sObject] = {}  # id(finding) -> its object (suppressions)
+        self.rules = list(rules)
+        by_target: dict[str, list[ActiveRule]] = {}
+        for rule in self.rules:
+            by_target.setdefault(rule.spec.target, []).append(rule)
+        self.object_rules = by_target.get("object", [])
+        self.pod_rules = by_target.get("pod-spec", [])
+        self.container_rules = by_target.get("container", [])
+        self.set_rules = by_target.get("set", [])
+        self.enabled = {r.id: r for r in self.rules}
+        self.builder = ObjectBuilder(options, self.enabled)
+        self._mappers = self.builder.mappers  # source name -> mapper of rendered output
+
+    def load_source(self, source: Source, result: RunResult) -> list[K8sObject]:
+        """Parse one source into objects (kubelint.build); input problems become findings."""
+        return self.builder.load_source(source, result)
+
+    def run(
+        self,
+        sources: Iterable[Source],
+        result: RunResult | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> RunResult:
+        """Lint ``sources``; ``progress(files done, objects done)`` is called per file."""
+        result = result or RunResult()
+        result.rules = [r.spec for r in self.rules]
+        notes = RunNotes()  # one per run, shared by every rule's context
+        for rule in self.rules:
+            rule.ctx = dataclasses.replace(rule.ctx, notes=notes)
+        sets: dict[str, list[K8sObject]] = {}
+        for source in sources:
+            if source.data is None:
+                continue
+            for obj in self.load_source(source, result):
+                if self.lint_object(obj, result):
+                    sets.setdefault(obj.lint_set, []).append(obj)
+            if progress is not None:
+                progress(result.files, result.objects)
+        if self.set_rules:
+            for set_id, objs in sets.items():
+                lint_set = LintSet(set_id, objs, complete=self.options.complete)
+                for rule in self.set_rules:
+                    self._call(rule, lint_set, None, result)
+        result.notices.extend(n for n in notes.notices if n not in result.notices)
+        for key, count in notes.not_validated.items():
+            result.not_validated[key] = result.not_validated.get(key, 0) + count
+        for mapper in self._mappers.values():  # templates/sources findings now point at
+            for name, text in mapper.texts.items():
+                result.sources.setdefault(name, text)
+        if self.suppressor is not None:
+            self._suppress(result, self.suppressor)
+        result.findings.sort(key=Finding.sort_key)
+        return result
+
+    def _suppress(self, result: RunResult, suppressor: Suppressor) -> None:
+        """Move suppressed findings out of ``result.findings`` (annotations, comments,
+        config exemptions, other linters' annotations)."""
+        lines: dict[str, list[str]] = {}
+        for name, text in result.sources.items():
+            suppressor.register_text(name, text)
+        kept: list[Finding] = []
+        for f in result.findings:
+            obj = self._objects.get(id(f))
+            hit = suppressor.annotation(f.rule, obj) if obj is not None else None
+            if hit is None:
+                file = f.location.file
+                if file not in lines:
+                    lines[file] = (result.sources.get(file) or "").splitlines()
+                hit = suppressor.comment(f.rule, file, f.location.line, lines[file])
+            if hit is None:
+                hit = suppressor.exemption(f)
+            if hit is None:
+                kept.append(f)
+            else:
+                result.suppressed_findings.append((f, hit))
+        result.findings = kept
+        result.suppressed = len(result.suppressed_findings)
+
+    def lint_object(self, obj: K8sObject, result: RunResult) -> bool:
+        """Run per-object rules; returns False when the object is too broken to relate."""
+        result.objects += 1
+        if self.options.pod_locator is not None:
+            obj.extra.setdefault("pod_locator", self.options.pod_locator)
+        if self.suppressor is not None:
+            self.suppressor.register_object(obj)
+        problems = obj.shape_problems()
+        if "invalid-object" in self.enabled:
+            for v in problems:
+                self._emit(self.enabled["invalid-object"], obj, v, result)
+        if not obj.kind or not obj.api_version:
+            return False
+        for rule in self.object_rules:
+            if rule.spec.kinds and obj.kind not in rule.spec.kinds:
+                continue
+            self._call(rule, obj, obj, result)
+        pod = obj.pod
+        if pod is not None:
+            for rule in self.pod_rules:
+                self._call(rule, pod, obj, result)
+            for c in pod.containers:
+                for rule in self.container_rules:
+                    kinds = rule.spec.containers
+                    if kinds and c.kind not in kinds:
+                        continue
+                    self._call(rule, c, obj, result, container=c.name)
+        return True
+
+    def _call(
+        self,
+        rule: ActiveRule,
+        target: Any,
+        obj: K8sObject | None,
+        result: RunResult,
+        container: str | None = None,
+    ) -> None:
+        try:
+            if rule.fn is not None:
+                for v in rule.fn(target, rule.ctx):
+                    self._emit(rule, obj, v, result)
+            elif rule.validator is not None:
+                for v in evaluate(rule, target, container):
+                    self._emit(rule, obj, v, result)
+        except Exception as exc:  # a broken rule must not stop the run
+            where = f" on {obj.ref} in {obj.file}" if obj is not None else ""
+            tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            result.errors.append(f"rule {rule.id} raised {tb}{where}")
+            if os.environ.get("KUBELINT_DEBUG"):
+                result.errors.append(traceback.format_exc())
+
+    def _emit(
+        self, rule: ActiveRule, obj: K8sObject | None, v: Violation, result: RunResult
+    ) -> None:
+        target = v.obj if isinstance(v.obj, K8sObject) else obj
+        assert target is not None
+        pointer = target.base + v.path
+        line, column, _ = target.doc.positions.locate(pointer, v.at)
+        path = v.path
+        location, rendered, message = Location(target.file, line, column), None, v.message
+        extra: dict[str, str] = {}
+        mapper = self._mappers.get(target.file) if self._mappers else None
+        if mapper is not None:  # rendered Helm/Kustomize output: point at the source file
+            location, rendered, message, extra = map_finding(mapper, target, v, location)
+        finding = Finding(
+            rule=rule.id,
+            severity=rule.spec.severity,
+            message=message,
+            location=location,
+            object=target.ref,
+            container=v.container,
+            path=path,
+            rendered=rendered,
+            fingerprint=fingerprint(rule.id, target.ref, _named_path(target, path)),
+            category=rule.spec.category,
+            extra=extra,
+        )
+        result.findings.append(finding)
+        if self.suppressor is not None:
+            self._objects[id(finding)] = target

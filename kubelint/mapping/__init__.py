@@ -1,0 +1,76 @@
+"""Map findings on rendered output (``helm template``, ``kustomize build``) back to source files.
+
+A *mapper* belongs to one rendered source (a stream, a file, a render or a build). The engine
+asks it to ``prepare`` the loaded documents once (read ``# Source:`` comments, strip Kustomize's
+origin annotations so rules never see them, note test hooks), and then to ``map`` each finding's
+JSON Pointer to the file a user edits:
+
+* Helm: the template named by ``# Source: <chart>/templates/<file>``, resolved against the chart
+  directory; the line is the nearest key of the pointer found in the template text, keys matched
+  along the nesting of their parents (indentation-aware; list items by their ``- `` entries).
+  Templates without Go-template syntax (``crds/``) are read with the loader and located exactly.
+* Kustomize: the file named by ``config.kubernetes.io/origin``; the object is found there by kind
+  and un-prefixed name and the pointer located with the loader's position index. When the rendered
+  value differs from the source value, the kustomization (or patch file) that changed it is named.
+
+``base`` holds the ``Mapper`` base class, ``helm`` and ``kustomize`` the two mappers; kustomization
+files are read by ``kubelint.kustomization``, the one reader every stage shares.
+
+Rules know nothing of this: they see plain objects and return pointers; only locations change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kubelint.findings import Location, Violation
+from kubelint.mapping.base import At, Mapped, Mapper
+from kubelint.mapping.helm import SOURCE_RE, HelmMapper, source_comments
+from kubelint.mapping.kustomize import ORIGIN_ANNOTATION, KustomizeMapper
+from kubelint.model import K8sObject
+
+__all__ = [
+    "At",
+    "HelmMapper",
+    "KustomizeMapper",
+    "Mapped",
+    "Mapper",
+    "detect",
+    "map_finding",
+    "source_comments",
+]
+
+
+def detect(text: str, options: Any) -> Mapper | None:
+    """A mapper for plain input that turns out to be Helm or Kustomize output, else None.
+
+    ``options`` carries ``chart_dir``, ``kustomize_root`` and ``include_tests``
+    (kubelint.options.Options).
+    """
+    if ORIGIN_ANNOTATION in text:
+        root = Path(options.kustomize_root) if options.kustomize_root else Path.cwd()
+        return KustomizeMapper(root, root)
+    if "# Source: " in text and SOURCE_RE.search(text):
+        chart_dir = Path(options.chart_dir) if options.chart_dir else None
+        return HelmMapper(chart_dir, include_tests=options.include_tests)
+    return None
+
+
+def map_finding(
+    mapper: Mapper, obj: K8sObject, v: Violation, rendered: Location
+) -> tuple[Location, Location, str, dict[str, str]]:
+    """(location, rendered location, message, extra) of a finding on rendered output."""
+    location, message = rendered, v.message
+    extra: dict[str, str] = {}
+    try:
+        mapped = mapper.map(obj, v.path, v.at)
+    except (OSError, ValueError, RecursionError):
+        mapped = None  # a source that cannot be read or matched keeps the rendered location
+    if mapped is not None:
+        location = mapped.location
+        message += mapped.note
+    if mapper.tag:
+        message += f" [values: {mapper.tag}]"
+        extra["values"] = mapper.tag
+    return location, rendered, message, extra

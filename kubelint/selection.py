@@ -1,0 +1,132 @@
+"""Rule selection and activation: which rules run, with which params, bound to which check.
+
+``select_rules`` applies profiles, ``--enable``/``--disable``/``--only`` and config params;
+``activate`` validates params, binds each rule to its Python check or compiles its declarative
+schema, once per run, before any input is read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema_rs
+
+from kubelint.catalog import CatalogError, Profile, RuleSpec, profile_rules, suggest
+from kubelint.checks import CheckContext
+from kubelint.findings import Severity
+from kubelint.options import Options, UsageError
+
+INPUT_RULES = ("yaml-syntax-error", "duplicate-key", "invalid-object", "input-limit")
+
+
+@dataclass
+class ActiveRule:
+    spec: RuleSpec
+    ctx: CheckContext
+    fn: Any = None
+    validator: Any = None
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+def select_rules(
+    catalog: Mapping[str, RuleSpec],
+    profiles: Mapping[str, Profile],
+    profile_names: Sequence[str] = (),
+    enable: Sequence[str] = (),
+    disable: Sequence[str] = (),
+    only: Sequence[str] = (),
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    kubernetes_version: tuple[int, int] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Rule IDs to run with their (unvalidated) params.
+
+    Profiles replace the default set with the union of their rules; ``enable``/``disable``
+    apply on top; ``only`` restricts to the given IDs. Input-problem rules always run.
+    With ``kubernetes_version``, profile rules gated by ``since: "X.Y"`` run only from X.Y.
+    """
+    for rid in (*enable, *disable, *only):
+        if rid not in catalog:
+            raise UsageError(f'unknown rule "{rid}"{suggest(rid, catalog)}')
+    selected: dict[str, dict[str, Any]] = {}
+    try:
+        if profile_names:
+            for name in profile_names:
+                if name == "default":
+                    selected.update({r.id: {} for r in catalog.values() if r.default})
+                    continue
+                for rid, p in profile_rules(
+                    name, profiles, kubernetes_version=kubernetes_version
+                ).items():
+                    if rid not in catalog:
+                        raise UsageError(
+                            f'profile "{name}" names unknown rule "{rid}"{suggest(rid, catalog)}'
+                        )
+                    selected[rid] = {**selected.get(rid, {}), **p}
+        else:
+            selected = {r.id: {} for r in catalog.values() if r.default}
+    except CatalogError as exc:
+        raise UsageError(str(exc)) from exc
+    for rid in enable:
+        selected.setdefault(rid, {})
+    for rid in disable:
+        selected.pop(rid, None)
+    if only:
+        selected = {rid: selected.get(rid, {}) for rid in only}
+    for rid in INPUT_RULES:
+        if rid in catalog:
+            selected.setdefault(rid, {})
+    for rid, extra in (params or {}).items():
+        if rid in selected:
+            selected[rid] = {**selected[rid], **extra}
+    return selected
+
+
+def activate(
+    catalog: Mapping[str, RuleSpec],
+    selection: Mapping[str, Mapping[str, Any]],
+    checks: Mapping[str, Any],
+    options: Options,
+    severities: Mapping[str, str] | None = None,
+) -> list[ActiveRule]:
+    """Validate params, bind checks and compile declarative schemas (once per rule).
+
+    ``severities`` overrides a rule's severity (configuration); the rule keeps exactly one.
+    """
+    active: list[ActiveRule] = []
+    for rid in sorted(selection):
+        spec = catalog[rid]
+        if severities and rid in severities:
+            spec = dataclasses.replace(spec, severity=Severity.parse(severities[rid]))
+        try:
+            params = spec.validate_params(selection[rid], "configuration")
+        except CatalogError as exc:
+            raise UsageError(str(exc)) from exc
+        ctx = CheckContext(
+            rid, params, options.kubernetes_version, options.complete, crds=options.crds
+        )
+        rule = ActiveRule(spec, ctx)
+        if spec.check is not None:
+            fn = checks.get(spec.check)
+            if fn is None:
+                raise UsageError(
+                    f'rule "{rid}" ({spec.origin}) names check "{spec.check}", which no plugin '
+                    f"provides{suggest(spec.check, checks)}"
+                )
+            rule.fn = fn
+            validate = getattr(fn, "__kubelint_validate_params__", None)
+            if validate is not None:  # semantic checks a params JSON Schema cannot express
+                try:
+                    validate(params)
+                except ValueError as exc:
+                    message = f"configuration: invalid params for rule {rid}: {exc}"
+                    raise UsageError(message) from exc
+        elif spec.schema is not None:
+            rule.validator = jsonschema_rs.validator_for(spec.schema)
+        active.append(rule)
+    return active
