@@ -43,7 +43,7 @@ def check_paths(reports: Iterable[tuple[str, str]], inputs: Iterable[Path]) -> N
     for path in inputs:
         try:
             input_set.add(path.resolve())
-        except OSError:
+        except (OSError, RuntimeError):  # a symlink loop (reported by the reader)
             continue
     seen: dict[Path, str] = {}
     stdout = 0
@@ -60,7 +60,10 @@ def check_paths(reports: Iterable[tuple[str, str]], inputs: Iterable[Path]) -> N
             )
         if path.is_dir():
             raise ReportPathError(f"--report {fmt}={raw}: is a directory")
-        resolved = path.resolve()
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError) as exc:
+            raise ReportPathError(f"--report {fmt}={raw}: cannot resolve the path ({exc})") from exc
         if resolved in input_set:
             raise ReportPathError(
                 f"--report {fmt}={raw}: is one of the linted inputs; refusing to overwrite it"
