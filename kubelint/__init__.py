@@ -1,4 +1,7 @@
-"""kubelint: a Kubernetes manifest linter with exact file:line:column findings."""
+"""kubelint: a Kubernetes manifest linter with exact file:line:column findings.
+
+Plugins import what they need from ``kubelint.api`` (the public plugin API); other modules are
+internal and may change."""
 
 from __future__ import annotations
 

@@ -56,6 +56,10 @@ def _plain_coercion() -> None:
             ann = self.annotation
             if (ann is str and isinstance(value, str)) or (ann is bool and type(value) is bool):
                 return value
+            if ann is int and type(value) is int:
+                return value
+            if ann is int and isinstance(value, str) and value.isascii() and value.isdigit():
+                return int(value)
             if (
                 ann == list_str
                 and isinstance(value, (list, tuple))
@@ -70,7 +74,7 @@ def _plain_coercion() -> None:
         descriptor = getattr(self, "type_descriptor", None)
         if self._runtime_param is None and descriptor is not None:
             ann = descriptor.annotation
-            if descriptor.file_annotation is None and (ann in (str, bool) or ann == list_str):
+            if descriptor.file_annotation is None and (ann in (str, bool, int) or ann == list_str):
                 self._runtime_param = PlainParam(
                     parameter_info=descriptor.parameter_info,
                     annotation=ann,

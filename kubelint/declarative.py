@@ -9,27 +9,34 @@ from __future__ import annotations
 
 from typing import Any
 
+import jsonschema_rs
+
 from kubelint.findings import Violation
-from kubelint.model import K8sObject, get_path, show_value
+from kubelint.model import Container, K8sObject, PodSpec, get_path, show_value
 from kubelint.positions import to_dotted
 from kubelint.selection import ActiveRule
 
 
-def evaluate(rule: ActiveRule, target: Any, container: str | None) -> list[Violation]:
+def evaluate(
+    rule: ActiveRule, target: K8sObject | PodSpec | Container, container: str | None
+) -> list[Violation]:
+    """The violations of ``rule``'s schema by ``target`` (one per distinct path)."""
+    validator = rule.validator
+    assert validator is not None
     if isinstance(target, K8sObject):
         instance, base = target.raw, ""
     else:  # a PodSpec or a Container: its pointer is relative to the object
         instance, base = target.raw, target.pointer
-    if rule.validator.is_valid(instance):
+    if validator.is_valid(instance):
         return []
     seen: set[str] = set()
     out: list[Violation] = []
-    for err in rule.validator.iter_errors(instance):
+    for err in validator.iter_errors(instance):
         path = base + "".join(
             "/" + str(p).replace("~", "~0").replace("/", "~1") for p in err.instance_path
         )
         kind = err.kind
-        if type(kind).__name__ == "Required":
+        if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
             path += "/" + str(kind.property).replace("~", "~0").replace("/", "~1")
         if path in seen:
             continue

@@ -77,19 +77,37 @@ class Engine:
     ) -> RunResult:
         """Lint ``sources``; ``progress(files done, objects done)`` is called per file."""
         result = result or RunResult()
-        result.rules = [r.spec for r in self.rules]
-        notes = RunNotes()  # one per run, shared by every rule's context
-        for rule in self.rules:
-            rule.ctx = dataclasses.replace(rule.ctx, notes=notes)
+        notes = self.start(result)
         sets: dict[str, list[K8sObject]] = {}
         for source in sources:
             if source.data is None:
                 continue
-            for obj in self.load_source(source, result):
-                if self.lint_object(obj, result):
-                    sets.setdefault(obj.lint_set, []).append(obj)
+            self.lint_source(source, result, sets)
             if progress is not None:
                 progress(result.files, result.objects)
+        return self.finish(sets, notes, result)
+
+    def start(self, result: RunResult) -> RunNotes:
+        """Begin a run: one RunNotes, shared by every rule's context."""
+        result.rules = [r.spec for r in self.rules]
+        notes = RunNotes()
+        for rule in self.rules:
+            rule.ctx = dataclasses.replace(rule.ctx, notes=notes)
+        return notes
+
+    def lint_source(
+        self, source: Source, result: RunResult, sets: dict[str, list[K8sObject]]
+    ) -> None:
+        """Load one source and run the per-object rules; its objects join their lint sets."""
+        for obj in self.load_source(source, result):
+            if self.lint_object(obj, result):
+                sets.setdefault(obj.lint_set, []).append(obj)
+
+    def finish(
+        self, sets: dict[str, list[K8sObject]], notes: RunNotes, result: RunResult
+    ) -> RunResult:
+        """Cross-object rules over each lint set, notes, suppressions and the final order
+        (kubelint.parallel calls start / lint_source / finish itself)."""
         if self.set_rules:
             for set_id, objs in sets.items():
                 lint_set = LintSet(set_id, objs, complete=self.options.complete)
@@ -130,13 +148,17 @@ class Engine:
         result.findings = kept
         result.suppressed = len(result.suppressed_findings)
 
-    def lint_object(self, obj: K8sObject, result: RunResult) -> bool:
-        """Run per-object rules; returns False when the object is too broken to relate."""
+    def adopt_object(self, obj: K8sObject, result: RunResult) -> None:
+        """Count an object of the run and register it (plugins' pod locator, suppressions)."""
         result.objects += 1
         if self.options.pod_locator is not None:
             obj.extra.setdefault("pod_locator", self.options.pod_locator)
         if self.suppressor is not None:
             self.suppressor.register_object(obj)
+
+    def lint_object(self, obj: K8sObject, result: RunResult) -> bool:
+        """Run per-object rules; returns False when the object is too broken to relate."""
+        self.adopt_object(obj, result)
         problems = obj.shape_problems()
         if "invalid-object" in self.enabled:
             for v in problems:

@@ -239,6 +239,7 @@ def _excluded(cfg: Config, source: Source) -> bool:
 
 def run(prep: Prepared) -> tuple[RunResult, list[str], Suppressor]:
     """Collect and render the inputs, lint them, apply suppressions and the baseline."""
+    from kubelint import parallel
     from kubelint.baseline import BaselineError
     from kubelint.baseline import read as read_baseline
     from kubelint.baseline import split as split_baseline
@@ -271,12 +272,15 @@ def run(prep: Prepared) -> tuple[RunResult, list[str], Suppressor]:
     suppressor = Suppressor(prep.config.exemptions, foreign=prep.eff.foreign_suppressions)
     for ex in suppressor.expired:
         err(f"{ex.origin}: exemption expired on {ex.expires} and no longer applies ({ex.reason})")
+    jobs = settings.jobs if settings.jobs is not None else parallel.usable_cores()
+    if jobs < 1:
+        raise RunError(f"--jobs must be at least 1, got {jobs}")
     engine = Engine(prep.active, prep.options, suppressor)
     result = RunResult(skipped=list(skipped))
     bar = _ProgressBar(len(kept)) if sys.stderr.isatty() else None
     try:
         with gc_paused():
-            engine.run(kept, result, progress=bar)
+            parallel.run(engine, kept, result, jobs, progress=bar)
     finally:
         if bar is not None:
             bar.close()
@@ -310,6 +314,7 @@ def _stdout_format(prep: Prepared) -> str:
 def lint(settings: Settings) -> int:
     """``kubelint lint``: report on stdout and to --report files; the exit code."""
     from kubelint.lib.schemas import not_validated_summary
+    from kubelint.reporters import ReportOptions
 
     _reconfigure_streams()
     prep = prepare(settings)
@@ -335,7 +340,7 @@ def lint(settings: Settings) -> int:
         settings.color == "auto" and is_tty and not no_color_env
     )
     rich_layout = settings.color == "always" or (is_tty and not no_color_env)
-    common = {"show_suppressed": settings.show_suppressed}
+    stdout_options = ReportOptions(rich_layout, use_color, settings.show_suppressed)
     reporters = prep.catalog.reporters
     write_failed = False
     # Files first: they are complete whatever happens to stdout (a closed pipe, ...).
@@ -345,7 +350,7 @@ def lint(settings: Settings) -> int:
         reporter = reporters[fmt]
 
         def write(fh: IO[str], reporter: Any = reporter) -> None:
-            reporter(fh, {"rich": False, "color": False, **common}).report(result)
+            reporter(fh, ReportOptions(show_suppressed=settings.show_suppressed)).report(result)
 
         try:
             write_atomic(Path(path), write)
@@ -353,7 +358,6 @@ def lint(settings: Settings) -> int:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             err(f"cannot write report {path}: {reason}")
             write_failed = True
-    stdout_options = {"rich": rich_layout, "color": use_color, **common}
     try:
         reporters[stdout_format](sys.stdout, stdout_options).report(result)
         sys.stdout.flush()

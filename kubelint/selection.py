@@ -15,9 +15,16 @@ from typing import Any
 import jsonschema_rs
 
 from kubelint.catalog import CatalogError, Profile, RuleSpec, profile_rules, suggest
-from kubelint.checks import CheckContext
+from kubelint.checks import CheckContext, CheckFn, check_target
 from kubelint.findings import Severity
 from kubelint.options import Options, UsageError
+
+_TARGET_NAMES = {
+    "object": "K8sObject",
+    "pod-spec": "PodSpec",
+    "container": "Container",
+    "set": "LintSet",
+}
 
 INPUT_RULES = ("yaml-syntax-error", "duplicate-key", "invalid-object", "input-limit")
 
@@ -26,8 +33,8 @@ INPUT_RULES = ("yaml-syntax-error", "duplicate-key", "invalid-object", "input-li
 class ActiveRule:
     spec: RuleSpec
     ctx: CheckContext
-    fn: Any = None
-    validator: Any = None
+    fn: CheckFn | None = None
+    validator: jsonschema_rs.Validator | None = None
 
     @property
     def id(self) -> str:
@@ -90,7 +97,7 @@ def select_rules(
 def activate(
     catalog: Mapping[str, RuleSpec],
     selection: Mapping[str, Mapping[str, Any]],
-    checks: Mapping[str, Any],
+    checks: Mapping[str, CheckFn],
     options: Options,
     severities: Mapping[str, str] | None = None,
 ) -> list[ActiveRule]:
@@ -117,6 +124,12 @@ def activate(
                 raise UsageError(
                     f'rule "{rid}" ({spec.origin}) names check "{spec.check}", which no plugin '
                     f"provides{suggest(spec.check, checks)}"
+                )
+            served = check_target(fn)
+            if served is not None and served != spec.target:
+                raise UsageError(
+                    f'rule "{rid}" ({spec.origin}) has target: {spec.target}, but its check '
+                    f'"{spec.check}" takes a {_TARGET_NAMES[served]} (target: {served})'
                 )
             rule.fn = fn
             validate = getattr(fn, "__kubelint_validate_params__", None)

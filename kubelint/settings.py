@@ -134,6 +134,14 @@ class Settings:
     verbose: bool = flag(
         "--verbose", "-v", help="List skipped files and documents.", default=False, panel=OUTPUT
     )
+    jobs: int | None = flag(
+        "--jobs",
+        "-j",
+        help="Processes that read, parse and lint files (default: the usable CPU cores).",
+        metavar="N",
+        commands=_FINDINGS,
+        panel=INPUTS,
+    )
     # --- rule selection
     profile: list[str] = flag(
         "--profile",

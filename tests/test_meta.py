@@ -20,8 +20,38 @@ RULE_IDS = sorted(CATALOG)
 
 
 def test_rule_ids_match_file_names() -> None:
-    for path in RULES.glob("*.yaml"):
-        assert path.stem in CATALOG
+    # Read each file's own `id:` (not the catalogue, which is keyed on it): a file whose id
+    # differs from its name, or a rules/ file the catalogue did not load, fails here.
+    from kubelint.loader import read_yaml_file
+
+    for path in sorted(RULES.glob("*.yaml")):
+        _, loaded = read_yaml_file(path)
+        data = loaded.documents[0].data if loaded.documents else None
+        assert isinstance(data, dict), f"{path.name}: not a mapping"
+        assert data.get("id") == path.stem, f"{path.name} declares id {data.get('id')!r}"
+        assert CATALOG[path.stem].origin.endswith(path.name), f"{path.name} not loaded"
+    assert sorted(CATALOG) == sorted(p.stem for p in RULES.glob("*.yaml"))
+
+
+# fixtures/ directories that are not a rule's, each used by the tests that name it
+NON_RULE_FIXTURES = {"demo", "helm", "kustomize"}
+
+
+def test_no_fixture_directory_is_orphaned() -> None:
+    """The other direction of "every rule has fixtures": every directory under fixtures/ is a
+    rule's (whose pass-/fail- cases test_fixtures.py runs) or is named by a test module."""
+    tests_text = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("*.py"))
+    for directory in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
+        name = directory.name
+        if name in CATALOG:
+            stray = [
+                p.name for p in directory.iterdir() if not p.name.startswith(("pass-", "fail-"))
+            ]
+            assert not stray, f"fixtures/{name}: {stray} are neither pass- nor fail- cases"
+            continue
+        assert name in NON_RULE_FIXTURES, f"fixtures/{name} is no rule's and no test's"
+        named = (f'FIXTURES / "{name}"', f'"fixtures/{name}', f"fixtures/{name}/")
+        assert any(n in tests_text for n in named), f"no test uses fixtures/{name}"
 
 
 @pytest.mark.parametrize("rule_id", RULE_IDS)

@@ -246,3 +246,50 @@ def test_a_rule_that_raises_is_reported_and_the_run_goes_on(
     assert "rule buggy-rule raised KeyError: 'image' on ConfigMap default/boom" in run.stderr
     assert [f["rule"] for f in run.json()["findings"]] == ["latest-tag"]
     sys.modules.pop("kubelint_buggy", None)
+
+
+def test_custom_rule_whose_target_does_not_match_its_check_is_a_load_error(
+    tmp_path: Path,
+) -> None:
+    # latest-tag's check takes a Container; a rule that runs it on objects would find nothing.
+    rules = tmp_path / "policies"
+    rules.mkdir()
+    builtin = (ROOT / "rules" / "latest-tag.yaml").read_text()
+    check = next(line for line in builtin.splitlines() if line.startswith("check:"))
+    (rules / "object-tag.yaml").write_text(
+        "id: object-tag\nsummary: Tags.\ncategory: custom\nseverity: error\ndefault: true\n"
+        f"target: object\n{check}\nwhy: Testing.\nremediation: None.\n"
+    )
+    manifest = tmp_path / "d.yaml"
+    manifest.write_text(DEPLOY.format(ns="dev"))
+    run = run_cli("lint", str(manifest), "--rules-dir", str(rules), "--only", "object-tag")
+    assert run.exit_code == 2
+    assert 'rule "object-tag"' in run.stderr and "object-tag.yaml" in run.stderr
+    assert "has target: object" in run.stderr and "takes a Container" in run.stderr
+
+
+def test_plugin_check_declares_its_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    pkg = tmp_path / "src" / "kubelint_settarget"
+    (pkg / "rules").mkdir(parents=True)
+    (pkg / "__init__.py").write_text(
+        "from pathlib import Path\nfrom kubelint.api import check, hookimpl\n\n"
+        "@check('whole_set', target='set')\n"
+        "def whole_set(lint_set, ctx):\n    return []\n\n"
+        "@hookimpl\ndef kubelint_checks():\n    return {'whole_set': whole_set}\n\n"
+        "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
+    )
+    (pkg / "rules" / "per-pod.yaml").write_text(
+        "id: per-pod\nsummary: Pods.\ncategory: custom\nseverity: error\n"
+        "default: true\ntarget: pod-spec\ncheck: whole_set\nwhy: Testing.\nremediation: None.\n"
+    )
+    _install_dist(site, "kubelint-settarget", "settarget = kubelint_settarget", pkg)
+    monkeypatch.syspath_prepend(str(site))
+    manifest = tmp_path / "d.yaml"
+    manifest.write_text(DEPLOY.format(ns="dev"))
+    run = run_cli("lint", str(manifest), "--only", "per-pod")
+    assert run.exit_code == 2
+    assert 'rule "per-pod"' in run.stderr
+    assert "has target: pod-spec" in run.stderr and "takes a LintSet (target: set)" in run.stderr
+    sys.modules.pop("kubelint_settarget", None)

@@ -1,9 +1,14 @@
 """The pre-commit hooks of .pre-commit-hooks.yaml, run by the real ``pre-commit try-repo``.
 
-pre-commit installs kubelint from a git repository (with its dependencies from PyPI) into its own
-virtualenv, so this is slow. ``try-repo`` installs the *committed* state of the repository it
-points at, so the test copies this working tree into a temporary git repository and commits it
-there: the hooks are tested as they are on disk, committed or not.
+pre-commit installs kubelint from a git repository into its own virtualenv. So that this does
+not go to the package index once per scenario, the test first builds a local wheelhouse
+(kubelint's wheel, its dependencies and the build backend, resolved once) and points pip inside
+pre-commit at it with ``PIP_NO_INDEX``/``PIP_FIND_LINKS``: every hook environment installs
+offline from it. (pre-commit itself always runs ``pip install .`` on the repository, so kubelint
+is built there from the committed tree, with the build backend from the wheelhouse.)
+``try-repo`` installs the *committed* state of the repository it points at, so the test copies
+this working tree into a temporary git repository and commits it there: the hooks are tested
+as they are on disk, committed or not.
 """
 
 from __future__ import annotations
@@ -121,14 +126,30 @@ class Outcome:
 
 
 @pytest.fixture(scope="module")
-def outcomes(hooks_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """kubelint's wheel, every dependency's and the build backend's, built/resolved once."""
+    where = tmp_path_factory.mktemp("wheelhouse")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "-w", str(where), str(ROOT), "hatchling"],
+        check=True,
+        timeout=900,
+    )
+    assert list(where.glob("kubelint-*.whl"))
+    return where
+
+
+@pytest.fixture(scope="module")
+def outcomes(
+    hooks_repo: Path, wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Outcome]:
     """Run every scenario's ``pre-commit try-repo`` at once.
 
-    try-repo builds the hook environment in a fresh temporary store on every call (pip install
-    from PyPI, about a minute), so the scenarios run in parallel.
+    try-repo builds the hook environment in a fresh temporary store on every call, so the
+    scenarios run in parallel; pip installs from the local wheelhouse only.
     """
-    drop = ("PRE_COMMIT", "GIT_", "VIRTUAL_ENV", "PYTHONPATH", "KUBELINT_")
+    drop = ("PRE_COMMIT", "GIT_", "VIRTUAL_ENV", "PYTHONPATH", "KUBELINT_", "PIP_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env.update(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheelhouse), PIP_CONFIG_FILE=os.devnull)
     procs = {}
     for name, (files, hook, selected) in SCENARIOS.items():
         project = make_project(tmp_path_factory.mktemp(name), files)

@@ -9,11 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from kubelint.findings import Violation
 
-CheckFn = Callable[[Any, "CheckContext"], Iterable[Violation]]
+Target = Literal["object", "pod-spec", "container", "set"]
+# the model class a check's first parameter is annotated with -> the rule ``target:`` it serves
+TARGET_OF_TYPE: dict[str, Target] = {
+    "K8sObject": "object",
+    "PodSpec": "pod-spec",
+    "Container": "container",
+    "LintSet": "set",
+}
+
+
+class CheckFn(Protocol):
+    """A check: ``fn(target, ctx)`` yielding violations. The target is a K8sObject, PodSpec,
+    Container or LintSet according to the rule's ``target:`` (see ``check_target``)."""
+
+    def __call__(self, target: Any, ctx: CheckContext, /) -> Iterable[Violation]: ...
+
+
 F = TypeVar("F", bound=Callable[..., Iterable[Violation]])
 
 KUBERNETES_VERSION_DEFAULT = (1, 37)
@@ -49,10 +65,35 @@ class RunNotes:
             self.notices.append(message)
 
 
+def check_target(fn: Callable[..., Any]) -> Target | None:
+    """The target a check serves: declared with ``@check(..., target=...)``, else read from the
+    annotation of its first parameter (``K8sObject``, ``PodSpec``, ``Container``, ``LintSet``);
+    None when neither says (an unannotated plugin function: any target is accepted)."""
+    declared = getattr(fn, "__kubelint_target__", None)
+    if declared is not None:
+        return declared  # type: ignore[no-any-return]
+    code = getattr(fn, "__code__", None)
+    annotations = getattr(fn, "__annotations__", None)
+    if code is None or not code.co_argcount or not isinstance(annotations, dict):
+        return None
+    hint = annotations.get(code.co_varnames[0])
+    name = hint if isinstance(hint, str) else getattr(hint, "__name__", None)
+    if not isinstance(name, str):
+        return None
+    return TARGET_OF_TYPE.get(name.rpartition(".")[2].strip("'\""))
+
+
 def check(
-    name: str, validate_params: Callable[[Mapping[str, Any]], None] | None = None
+    name: str,
+    validate_params: Callable[[Mapping[str, Any]], None] | None = None,
+    *,
+    target: Target | None = None,
 ) -> Callable[[F], F]:
     """Mark ``fn`` as the check called ``name`` (referenced by ``check:`` in rule YAML).
+
+    The check declares the target it serves: ``target=`` or, by default, the annotation of its
+    first parameter. A rule whose ``target:`` differs is rejected when the rules are activated
+    (a clear error, exit 2), instead of silently never matching.
 
     ``validate_params`` (optional) checks a rule's merged params beyond its JSON Schema (e.g.
     that a quantity parses); it raises ValueError with a message, which the engine reports as
@@ -61,6 +102,9 @@ def check(
 
     def mark(fn: F) -> F:
         fn.__kubelint_check__ = name  # type: ignore[attr-defined]
+        declared = target or check_target(fn)
+        if declared is not None:
+            fn.__kubelint_target__ = declared  # type: ignore[attr-defined]
         if validate_params is not None:
             fn.__kubelint_validate_params__ = validate_params  # type: ignore[attr-defined]
         return fn

@@ -1,33 +1,50 @@
 """Report formats. Each module defines a ``Reporter`` subclass with a ``format_name``; the
-built-in plugin discovers them. A reporter gets ``start``, each finding, then ``finish``."""
+built-in plugin discovers them. A reporter is built with its output stream and the run's
+``ReportOptions`` and writes one whole report in ``finish``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import IO, Any, ClassVar
 
-from kubelint.findings import Finding, RunResult
+from kubelint.findings import RunResult
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """How a report is presented: ``rich`` terminal layout (text), ``color``, and whether
+    suppressed findings are listed."""
+
+    rich: bool = False
+    color: bool = False
+    show_suppressed: bool = False
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Mapping-style access, for reporters written against the old options dict."""
+        return getattr(self, name, default)
 
 
 class Reporter:
     format_name: ClassVar[str] = ""
     description: ClassVar[str] = ""
 
-    def __init__(self, out: IO[str], options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, out: IO[str], options: ReportOptions | Mapping[str, Any] | None = None
+    ) -> None:
         self.out = out
-        self.options = options or {}
-        self.findings: list[Finding] = []
-
-    def start(self, result: RunResult) -> None:
-        self.result = result
-
-    def finding(self, finding: Finding) -> None:
-        self.findings.append(finding)
+        if isinstance(options, ReportOptions):
+            self.options = options
+        else:
+            known = {k: bool(v) for k, v in (options or {}).items() if k in _FIELDS}
+            self.options = ReportOptions(**known)
 
     def finish(self, result: RunResult) -> None:
+        """Write the report of ``result`` to ``self.out``."""
         raise NotImplementedError
 
     def report(self, result: RunResult) -> None:
-        self.start(result)
-        for f in result.findings:
-            self.finding(f)
         self.finish(result)
+
+
+_FIELDS = frozenset(ReportOptions.__dataclass_fields__)

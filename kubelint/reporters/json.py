@@ -74,6 +74,6 @@ class JsonReporter(Reporter):
     description = "machine-readable JSON (schemas/report.schema.json)"
 
     def finish(self, result: RunResult) -> None:
-        report = report_dict(result, bool(self.options.get("show_suppressed")))
+        report = report_dict(result, bool(self.options.show_suppressed))
         json.dump(report, self.out, indent=2, ensure_ascii=False)
         self.out.write("\n")

@@ -53,10 +53,10 @@ class TextReporter(Reporter):
     description = "human-readable text (plain lines when not on a terminal)"
 
     def finish(self, result: RunResult) -> None:
-        if not self.options.get("rich"):
+        if not self.options.rich:
             for f in result.findings:
                 self.out.write(plain_line(f) + "\n")
-            if self.options.get("show_suppressed"):
+            if self.options.show_suppressed:
                 for f, s in sorted(result.suppressed_findings, key=lambda fs: fs[0].sort_key()):
                     self.out.write(f"{plain_line(f)} (suppressed by {s.kind}: {s.reason})\n")
             self.out.write(summary_line(result) + "\n")
@@ -68,7 +68,7 @@ class TextReporter(Reporter):
         console = Console(
             file=self.out,
             force_terminal=True,
-            no_color=not self.options.get("color", True),
+            no_color=not self.options.color,
             highlight=False,
             soft_wrap=True,
         )
@@ -87,7 +87,7 @@ class TextReporter(Reporter):
                     console.print(Text(f"    {loc.line:>4} | {src}", style="dim"))
                     console.print(Text(" " * (11 + loc.column - 1) + "^", style=_STYLE[f.severity]))
             console.print()
-        if self.options.get("show_suppressed") and result.suppressed_findings:
+        if self.options.show_suppressed and result.suppressed_findings:
             console.print(Text("Suppressed", style="bold underline"))
             for f, s in sorted(result.suppressed_findings, key=lambda fs: fs[0].sort_key()):
                 line = f"  {plain_line(f)} (suppressed by {s.kind}: {s.reason})"

@@ -12,12 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from kubelint.checks import CheckContext
-from kubelint.findings import Violation
-from kubelint.hookspecs import hookimpl
-from kubelint.model import K8sObject
+from kubelint.api import CheckContext, CheckFn, K8sObject, Violation, check, hookimpl
 
 
+@check("owner_annotation")
 def owner_annotation(obj: K8sObject, ctx: CheckContext) -> Iterator[Violation]:
     """Every workload must name its owning team in an annotation."""
     key = str(ctx.params["annotation"])
@@ -29,7 +27,7 @@ def owner_annotation(obj: K8sObject, ctx: CheckContext) -> Iterator[Violation]:
 
 
 @hookimpl
-def kubelint_checks() -> dict[str, object]:
+def kubelint_checks() -> dict[str, CheckFn]:
     return {"owner_annotation": owner_annotation}
 
 

@@ -1,0 +1,452 @@
+"""``--jobs N``: read, parse and lint the files of a run in worker processes.
+
+Files are independent until the cross-object stage. The sources of a run are cut into ``N``
+contiguous slices of about equal size; the main process lints the first slice itself while
+forked workers lint the others (load, build objects, per-object/pod/container rules). A worker
+returns, per source, its findings and the *compact facts* the rest of the run needs: each
+object's plain data and identity (no position index, which is most of a parsed document's
+weight), skipped documents, rule errors and notes. The main process then rebuilds the lint sets
+in source order and runs the cross-object rules on them; when one of those points into a
+document a worker parsed, the position is asked from that worker, which kept its documents'
+position indexes. Everything is merged in source order, so the report is byte-identical to
+``--jobs 1``.
+
+Sources whose output is mapped back to Helm/Kustomize sources stay in the main process (their
+mapper keeps per-document state). Small runs, platforms without ``fork`` and ``--jobs 1`` run
+serially. A worker that dies is replaced by linting its slice (or re-reading a position) in the
+main process: a parallel run never fails where a serial one would succeed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kubelint.loader import Document, decode
+from kubelint.model import K8sObject
+from kubelint.positions import PositionIndex
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from kubelint.checks import RunNotes
+    from kubelint.dispatch import Engine
+    from kubelint.findings import Finding, RunResult
+    from kubelint.sources import Source
+
+# Below this much input per extra process, forking and merging cost more than they save.
+MIN_BYTES_PER_JOB = 512 * 1024
+
+
+def usable_cores() -> int:
+    """The number of CPUs this process may run on (its affinity mask), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _fork_context() -> Any:
+    import multiprocessing
+
+    if sys.platform == "darwin" or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork")
+
+
+# The main process also merges the workers' outcomes and runs the cross-object rules: it takes
+# a smaller share of the files.
+MAIN_SHARE = 0.6
+
+
+def plan(sources: Sequence[Source], jobs: int) -> list[list[int]]:
+    """The source indexes each process lints (the first list: the main process), balanced by
+    size. A single list means: run serially."""
+    sizes = [len(s.data) if s.data is not None else 0 for s in sources]
+    total = sum(sizes)
+    jobs = max(1, min(jobs, len(sources), total // MIN_BYTES_PER_JOB))
+    if jobs < 2 or _fork_context() is None:
+        return [list(range(len(sources)))]
+    weights = [1 / MAIN_SHARE] + [1.0] * (jobs - 1)
+    loads = [0.0] * jobs
+    shares: list[list[int]] = [[] for _ in range(jobs)]
+    order = sorted(range(len(sources)), key=lambda i: -sizes[i])  # largest first
+    for i in order:
+        if sources[i].mapper is not None:  # rendered output: always here
+            shares[0].append(i)
+            continue
+        p = min(range(jobs), key=lambda k: (loads[k] + sizes[i]) * weights[k])
+        loads[p] += sizes[i]
+        shares[p].append(i)
+    return [sorted(share) for share in shares]
+
+
+class _Recorder:
+    """Stands in for the suppressor while sources are linted out of order: objects are
+    registered with the real one when merged, in source order."""
+
+    def register_object(self, obj: K8sObject) -> None:
+        pass
+
+
+# -- what a worker sends back ---------------------------------------------------------------
+
+
+@dataclass
+class SlimObject:
+    """An object without its document: what the cross-object stage and suppressions need."""
+
+    raw: dict[str, Any]
+    file: str
+    doc: int  # number of its document within the source (positions stay in the worker)
+    doc_index: int
+    doc_line: int
+    base: str
+    lint_set: str
+    unit: str
+    default_namespace: str
+    related: bool  # lint_object said it can take part in cross-object rules
+
+
+@dataclass
+class SourceOutcome:
+    """Everything linting one source added to the run (merged in source order)."""
+
+    deferred: bool = False  # the main process lints it (rendered output with a mapper)
+    files: int = 0
+    objects: list[SlimObject] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    finding_objects: list[int | None] = field(default_factory=list)  # object index per finding
+    skipped: list[Any] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)
+    decode_text: bool = False  # the source's text is its decoded bytes
+    notices: list[str] = field(default_factory=list)
+    not_validated: dict[tuple[str, str], int] = field(default_factory=dict)
+    local: list[tuple[K8sObject, bool]] | None = None  # linted in the main process: objects
+
+
+def _lint_slice(
+    engine: Engine,
+    sources: Sequence[Source],
+    indexes: Sequence[int],
+    notes: RunNotes,
+    result_cls: type[RunResult],
+    keep: bool = False,
+) -> tuple[dict[int, SourceOutcome], dict[tuple[int, int], PositionIndex]]:
+    """Lint the given sources, each into its own outcome (notes included), keeping their
+    documents' positions; ``keep``: the objects themselves stay in the outcome (main process)."""
+    outcomes: dict[int, SourceOutcome] = {}
+    positions: dict[tuple[int, int], PositionIndex] = {}
+    real_suppressor = engine.suppressor
+    if real_suppressor is not None:
+        engine.suppressor = _Recorder()  # type: ignore[assignment]
+    try:
+        for si in indexes:
+            outcomes[si] = _lint_one(engine, sources[si], si, notes, result_cls, keep, positions)
+    finally:
+        engine.suppressor = real_suppressor
+        engine._objects.clear()
+    return outcomes, positions
+
+
+def _lint_one(
+    engine: Engine,
+    source: Source,
+    si: int,
+    notes: RunNotes,
+    result_cls: type[RunResult],
+    keep: bool,
+    positions: dict[tuple[int, int], PositionIndex],
+) -> SourceOutcome:
+    if source.data is None or (source.mapper is not None and not keep):
+        return SourceOutcome(deferred=True)
+    part = result_cls()
+    notices_before = len(notes.notices)
+    not_validated_before = dict(notes.not_validated)
+    ids: dict[int, int] = {}  # id(object) -> its index in the outcome
+    doc_numbers: dict[int, int] = {}
+    engine._objects.clear()
+    out = SourceOutcome()
+    objects = engine.load_source(source, part)
+    if source.name in engine._mappers and not keep:  # rendered output: the main process maps
+        del engine._mappers[source.name]
+        del notes.notices[notices_before:]
+        return SourceOutcome(deferred=True)
+    local: list[tuple[K8sObject, bool]] = []
+    for obj in objects:
+        related = engine.lint_object(obj, part)
+        ids[id(obj)] = len(ids)
+        if keep:
+            local.append((obj, related))
+            continue
+        number = doc_numbers.setdefault(id(obj.doc), len(doc_numbers))
+        positions[(si, number)] = obj.doc.positions
+        out.objects.append(
+            SlimObject(
+                obj.raw,
+                obj.file,
+                number,
+                obj.doc.index,
+                obj.doc.line,
+                obj.base,
+                obj.lint_set,
+                obj.unit,
+                obj.default_namespace,
+                related,
+            )
+        )
+    if keep:
+        out.local = local
+    out.files = part.files
+    out.findings = part.findings
+    out.finding_objects = [
+        ids.get(id(engine._objects[id(f)])) if id(f) in engine._objects else None
+        for f in part.findings
+    ]
+    out.skipped = part.skipped
+    out.errors = part.errors
+    if keep or set(part.sources) != {source.name}:
+        out.texts = part.sources
+    else:  # the main process decodes the bytes it already has instead of receiving the text
+        out.decode_text = True
+    # Notes go back in source order at merge time: take them out of the run's notes.
+    out.notices = notes.notices[notices_before:]
+    del notes.notices[notices_before:]
+    out.not_validated = {
+        key: count - not_validated_before.get(key, 0)
+        for key, count in notes.not_validated.items()
+        if count != not_validated_before.get(key, 0)
+    }
+    notes.not_validated.clear()
+    notes.not_validated.update(not_validated_before)
+    return out
+
+
+def _worker(
+    conn: Connection,
+    engine: Engine,
+    sources: Sequence[Source],
+    indexes: Sequence[int],
+    notes: RunNotes,
+    result_cls: type[RunResult],
+) -> None:
+    """A worker process: lint its slice, send the outcomes, then answer position queries."""
+    try:
+        outcomes, positions = _lint_slice(engine, sources, indexes, notes, result_cls)
+        conn.send(("ok", [outcomes[si] for si in indexes]))
+    except BaseException:
+        conn.send(("failed", traceback.format_exc()))
+        conn.close()
+        return
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            break
+        if request[0] == "locate":
+            _, si, number, pointer, at = request
+            conn.send(positions[(si, number)].locate(pointer, at))
+        elif request[0] == "has":
+            _, si, number, pointer = request
+            conn.send(pointer in positions[(si, number)])
+        else:
+            break
+    conn.close()
+
+
+class RemotePositions(PositionIndex):
+    """The position index of a document a worker parsed: lookups are asked from the worker
+    (cached); if the worker is gone, the source is parsed again here."""
+
+    __slots__ = ("cache", "conn", "local", "number", "si")
+
+    def __init__(
+        self, conn: Connection | None, si: int, number: int, local: Callable[[], PositionIndex]
+    ) -> None:
+        super().__init__({})
+        self.conn = conn
+        self.si = si
+        self.number = number
+        self.local = local
+        self.cache: dict[tuple[str, str], Any] = {}
+
+    def _ask(self, request: tuple[Any, ...]) -> Any:
+        if self.conn is not None:
+            try:
+                self.conn.send(request)
+                return self.conn.recv()
+            except (EOFError, OSError):
+                self.conn = None
+        index = self.local()
+        if request[0] == "locate":
+            return index.locate(request[3], request[4])
+        return request[3] in index
+
+    def locate(self, pointer: str, at: Any = "auto") -> tuple[int, int, bool]:
+        key = (pointer, at)
+        if key not in self.cache:
+            self.cache[key] = self._ask(("locate", self.si, self.number, pointer, at))
+        result: tuple[int, int, bool] = self.cache[key]
+        return result
+
+    def __contains__(self, pointer: str) -> bool:
+        key = (pointer, "?")
+        if key not in self.cache:
+            self.cache[key] = self._ask(("has", self.si, self.number, pointer))
+        return bool(self.cache[key])
+
+
+class _LocalReparse:
+    """Positions of one source's documents parsed again in the main process (only when a
+    worker could not answer)."""
+
+    def __init__(self, engine: Engine, source: Source, result_cls: type[RunResult]) -> None:
+        self.engine = engine
+        self.source = source
+        self.result_cls = result_cls
+        self.docs: list[PositionIndex] | None = None
+
+    def positions(self, number: int) -> PositionIndex:
+        if self.docs is None:
+            seen: dict[int, PositionIndex] = {}
+            for obj in self.engine.load_source(self.source, self.result_cls()):
+                seen.setdefault(id(obj.doc), obj.doc.positions)
+            self.docs = list(seen.values())
+        return self.docs[number] if number < len(self.docs) else PositionIndex()
+
+
+def run(
+    engine: Engine,
+    sources: Sequence[Source],
+    result: RunResult,
+    jobs: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """``engine.run(sources, result, progress)`` over ``jobs`` processes (same report)."""
+    shares = plan(sources, jobs)
+    if len(shares) < 2:
+        return engine.run(sources, result, progress=progress)
+    ctx = _fork_context()
+    notes = engine.start(result)
+    workers: list[tuple[list[int], Connection, Any]] = []
+    for indexes in shares[1:]:
+        parent_end, child_end = ctx.Pipe()
+        proc = ctx.Process(
+            target=_worker,
+            args=(child_end, engine, sources, indexes, notes, type(result)),
+            daemon=True,
+        )
+        proc.start()
+        child_end.close()
+        workers.append((indexes, parent_end, proc))
+    sets: dict[str, list[K8sObject]] = {}
+    try:
+        outcomes: dict[int, SourceOutcome | None] = {}
+        conns: dict[int, Connection] = {}
+        local, _ = _lint_slice(engine, sources, shares[0], notes, type(result), keep=True)
+        outcomes.update(local)
+        for indexes, conn, _ in workers:
+            received = _receive(conn)
+            for n, si in enumerate(indexes):
+                outcomes[si] = received[n] if received is not None else None
+                conns[si] = conn
+        for si, source in enumerate(sources):
+            if source.data is None:
+                continue
+            outcome = outcomes.get(si)
+            if outcome is None or outcome.deferred:
+                engine.lint_source(source, result, sets)  # here, in order
+            else:
+                _merge(engine, source, si, outcome, conns.get(si), notes, result, sets)
+            if progress is not None:
+                progress(result.files, result.objects)
+        return engine.finish(sets, notes, result)
+    finally:
+        for _, conn, proc in workers:
+            with contextlib.suppress(OSError, ValueError):
+                conn.send(("exit",))
+            conn.close()
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+
+
+def _receive(conn: Connection) -> list[SourceOutcome] | None:
+    try:
+        status, payload = conn.recv()
+    except (EOFError, OSError):
+        return None
+    return payload if status == "ok" else None
+
+
+def _merge(
+    engine: Engine,
+    source: Source,
+    si: int,
+    outcome: SourceOutcome,
+    conn: Connection | None,
+    notes: RunNotes,
+    result: RunResult,
+    sets: dict[str, list[K8sObject]],
+) -> None:
+    """Add the outcome of one source to the run, as linting it in order would have."""
+    objects: list[K8sObject] = []
+    related: list[bool] = []
+    result.files += outcome.files
+    if outcome.local is not None:
+        for obj, ok in outcome.local:
+            objects.append(obj)
+            related.append(ok)
+    else:
+        reparse = _LocalReparse(engine, source, type(result))
+        docs: dict[int, Document] = {}
+        for slim in outcome.objects:
+            doc = docs.get(slim.doc)
+            if doc is None:
+                positions = RemotePositions(
+                    conn, si, slim.doc, functools.partial(reparse.positions, slim.doc)
+                )
+                doc = Document(slim.doc_index, slim.doc_line, None, positions)
+                docs[slim.doc] = doc
+            objects.append(
+                K8sObject(
+                    slim.raw,
+                    slim.file,
+                    doc,
+                    base=slim.base,
+                    lint_set=slim.lint_set,
+                    unit=slim.unit,
+                    default_namespace=slim.default_namespace,
+                )
+            )
+            related.append(slim.related)
+    for obj, ok in zip(objects, related, strict=True):
+        if outcome.local is None:
+            engine.adopt_object(obj, result)
+        else:
+            result.objects += 1
+            if engine.suppressor is not None:
+                engine.suppressor.register_object(obj)
+        if ok:
+            sets.setdefault(obj.lint_set, []).append(obj)
+    for finding, index in zip(outcome.findings, outcome.finding_objects, strict=True):
+        result.findings.append(finding)
+        if index is not None and engine.suppressor is not None:
+            engine._objects[id(finding)] = objects[index]
+    result.skipped.extend(outcome.skipped)
+    result.errors.extend(outcome.errors)
+    if outcome.decode_text and source.data is not None:
+        result.sources[source.name] = decode(source.data)[0] or ""
+    result.sources.update(outcome.texts)
+    for notice in outcome.notices:
+        notes.notice(notice)
+    for key, count in outcome.not_validated.items():
+        notes.not_validated[key] = notes.not_validated.get(key, 0) + count

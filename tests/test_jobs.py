@@ -1,0 +1,138 @@
+"""``--jobs N``: files linted in worker processes give exactly the report of ``--jobs 1``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kubelint import parallel
+from kubelint.sources import Source, collect
+from tests.conftest import FIXTURES, ROOT, SHARED, run_cli
+
+CORPUS = SHARED / "corpus"
+pytestmark = pytest.mark.skipif(
+    parallel._fork_context() is None, reason="worker processes need fork (Linux)"
+)
+
+VARIANTS = [
+    ("--format", "json"),
+    ("--format", "text", "--verbose", "--show-suppressed", "--report-unused-suppressions"),
+    ("--format", "sarif"),
+    ("--format", "json", "--profile", "pss-restricted", "--complete"),
+]
+
+
+@pytest.fixture
+def split_small_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fixture trees are small: let them be split across processes anyway."""
+    monkeypatch.setattr(parallel, "MIN_BYTES_PER_JOB", 1)
+
+
+def _lint(*args: str) -> tuple[int, str, str]:
+    run = run_cli("lint", *args, "--fail-on", "never")
+    return run.exit_code, run.stdout, run.stderr
+
+
+def test_fixture_trees_are_really_split() -> None:
+    sources, _, _ = collect([str(FIXTURES)])
+    parallel.MIN_BYTES_PER_JOB, saved = 1, parallel.MIN_BYTES_PER_JOB
+    try:
+        shares = parallel.plan(sources, 3)
+    finally:
+        parallel.MIN_BYTES_PER_JOB = saved
+    assert len(shares) == 3
+    assert sorted(i for share in shares for i in share) == list(range(len(sources)))
+    assert all(share for share in shares)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: "-".join(a.strip("-") for a in v))
+def test_fixtures_report_is_identical_with_workers(
+    split_small_runs: None, variant: tuple[str, ...]
+) -> None:
+    serial = _lint(str(FIXTURES), *variant, "--jobs", "1")
+    assert serial[1]
+    assert _lint(str(FIXTURES), *variant, "--jobs", "3") == serial
+
+
+def test_a_worker_that_dies_is_replaced_by_the_main_process(
+    split_small_runs: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial = _lint(str(FIXTURES), "--format", "json", "--jobs", "1")
+
+    def dies(conn: Any, *args: Any) -> None:
+        os._exit(3)
+
+    monkeypatch.setattr(parallel, "_worker", dies)
+    assert _lint(str(FIXTURES), "--format", "json", "--jobs", "2") == serial
+
+
+def test_positions_are_found_again_when_a_worker_stops_answering(
+    split_small_runs: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that sends its outcomes and then exits: the cross-object findings on its
+    documents are located by parsing those files again in the main process."""
+    serial = _lint(str(FIXTURES), "--format", "json", "--jobs", "1")
+    real = parallel._lint_slice
+
+    def sends_then_exits(conn: Any, engine: Any, sources: Any, indexes: Any, *rest: Any) -> None:
+        outcomes, _ = real(engine, sources, indexes, *rest)
+        conn.send(("ok", [outcomes[si] for si in indexes]))
+        conn.close()
+        os._exit(0)
+
+    monkeypatch.setattr(parallel, "_worker", sends_then_exits)
+    assert _lint(str(FIXTURES), "--format", "json", "--jobs", "2") == serial
+
+
+def test_rendered_sources_stay_in_the_main_process() -> None:
+    sources = [
+        Source(f"s{i}", None, b"x" * 1000, mapper=object() if i % 2 else None) for i in range(8)
+    ]
+    parallel.MIN_BYTES_PER_JOB, saved = 1, parallel.MIN_BYTES_PER_JOB
+    try:
+        shares = parallel.plan(sources, 2)
+    finally:
+        parallel.MIN_BYTES_PER_JOB = saved
+    assert {1, 3, 5, 7} <= set(shares[0])
+
+
+def test_small_runs_stay_serial() -> None:
+    sources = [Source("a.yaml", None, b"kind: Pod\n")]
+    assert parallel.plan(sources, 8) == [[0]]
+
+
+def test_jobs_must_be_a_positive_number() -> None:
+    zero = run_cli("lint", str(FIXTURES / "latest-tag"), "--jobs", "0")
+    assert zero.exit_code == 2
+    assert "--jobs must be at least 1" in zero.stderr
+    word = run_cli("lint", str(FIXTURES / "latest-tag"), "--jobs", "many")
+    assert word.exit_code == 2
+
+
+def test_usable_cores_is_the_affinity_mask() -> None:
+    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    assert parallel.usable_cores() == (expected or os.cpu_count() or 1)
+
+
+def _cli(args: list[str], cwd: Path) -> tuple[int, str, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "kubelint", "lint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not available")
+def test_corpus_report_is_byte_identical_with_two_jobs() -> None:
+    args = [str(CORPUS), "--format", "json", "--fail-on", "never", "--verbose"]
+    serial = _cli([*args, "--jobs", "1"], ROOT)
+    assert serial[0] == 0, serial[2][-2000:]
+    assert _cli([*args, "--jobs", "2"], ROOT) == serial
