@@ -395,6 +395,26 @@ def plugins(no_plugins: _NoPluginsOpt = False) -> None:
     typer.echo(f"formats: {', '.join(sorted(catalog.reporters))}")
 
 
+@app.command()
+def server(
+    config: Annotated[
+        str | None, typer.Option("--config", help="Configuration file (else discovered).")
+    ] = None,
+    baseline: Annotated[
+        str | None, typer.Option("--baseline", help="Report only findings not in this baseline.")
+    ] = None,
+    no_plugins: Annotated[bool, typer.Option("--no-plugins")] = False,
+) -> None:
+    """Run the language server (LSP over stdio) for editors: findings as you type."""
+    from kubelint.server import ServerUnavailable, serve
+
+    try:
+        serve(config=config, baseline=baseline, no_plugins=no_plugins)
+    except ServerUnavailable as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from exc
+
+
 def _terminate(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)  # unwinds: a report being written is discarded, not cut
 
