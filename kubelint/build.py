@@ -108,6 +108,7 @@ class ObjectBuilder:
                             lint_set=source.lint_set,
                             unit=source.name,
                             default_namespace=default_ns,
+                            pod_locator=self.options.pod_locator,
                         )
                     )
                 else:
@@ -127,6 +128,7 @@ class ObjectBuilder:
                 lint_set=source.lint_set,
                 unit=source.name,
                 default_namespace=default_ns,
+                pod_locator=self.options.pod_locator,
             )
         ]
 

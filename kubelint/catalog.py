@@ -7,7 +7,6 @@ its params against the params schema it declares. Nothing here lists rules by ha
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -19,6 +18,7 @@ from typing import Any, TypeVar
 import jsonschema_rs
 
 from kubelint.findings import Severity
+from kubelint.messages import suggest
 from kubelint.resources import load_schema
 
 T = TypeVar("T")
@@ -282,12 +282,6 @@ def profile_since(
         out.update(profile_since(parent, profiles, (*seen, name)))
     out.update(profiles[name].since)
     return out
-
-
-def suggest(name: str, choices: Iterable[str]) -> str:
-    """`` (did you mean "x"?)`` or an empty string."""
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{close[0]}"?)' if close else ""
 
 
 def profile_rules(

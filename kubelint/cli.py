@@ -340,7 +340,7 @@ def rules_cmd(
     rules_dir: _RulesDirOpt = None,
 ) -> None:
     """List every rule with its category, default and severity."""
-    from kubelint.catalog import suggest
+    from kubelint.messages import suggest
 
     catalog = _catalog(no_plugins, [Path(d) for d in rules_dir or []])
     specs = sorted(catalog.rules.values(), key=lambda r: (r.category, r.id))
@@ -374,8 +374,8 @@ def explain(
     rules_dir: _RulesDirOpt = None,
 ) -> None:
     """Explain a rule: what it checks, why, an example and its fix, options, references."""
-    from kubelint.catalog import suggest
     from kubelint.explain import explain_text
+    from kubelint.messages import suggest
 
     catalog = _catalog(no_plugins, [Path(d) for d in rules_dir or []])
     spec = catalog.rules.get(rule_id)

@@ -9,7 +9,6 @@ valid key or rule ID. Command-line flags override it.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 
 from kubelint.loader import first_problem, read_yaml_file
+from kubelint.messages import suggest
 from kubelint.positions import PositionIndex, join
 from kubelint.resources import load_schema
 
@@ -93,11 +93,6 @@ def _where(path: Path, positions: PositionIndex, pointer: str, at: str = "key") 
     return f"{path}:{line}:{column}"
 
 
-def _closest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{close[0]}"?)' if close else ""
-
-
 def load_config(
     path: Path, known_rules: Iterable[str] = (), known_profiles: Iterable[str] = ()
 ) -> Config:
@@ -148,7 +143,7 @@ def load_config(
             pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in key)
             for extra in (k for k in error.instance if k not in allowed):
                 where = _where(path, positions, join(pointer, extra))
-                add(f'{where}: unknown key "{extra}"{_closest(extra, allowed)}')
+                add(f'{where}: unknown key "{extra}"{suggest(extra, allowed)}')
                 reported.add((*key, str(extra)))
             continue
         reported.add(key)
@@ -159,7 +154,7 @@ def load_config(
         for rid, conf in data["rules"].items():
             if rid not in known:
                 where = _where(path, positions, join("/rules", rid))
-                add(f'{where}: unknown rule "{rid}"{_closest(rid, known)}')
+                add(f'{where}: unknown rule "{rid}"{suggest(rid, known)}')
             elif rid in specs and isinstance(conf, dict) and isinstance(conf.get("params"), dict):
                 for message in _params_problems(specs[rid], conf["params"], path, positions):
                     add(message)
@@ -169,7 +164,7 @@ def load_config(
             if isinstance(name, str) and name not in profile_names and name != "default":
                 where = _where(path, positions, join("/profiles", i), "value")
                 choices = {*profile_names, "default"}
-                add(f'{where}: unknown profile "{name}"{_closest(name, choices)}')
+                add(f'{where}: unknown profile "{name}"{suggest(name, choices)}')
     raw_exemptions: list[Any] = (
         data["exemptions"] if isinstance(data.get("exemptions"), list) else []
     )
@@ -180,7 +175,7 @@ def load_config(
         for j, rid in enumerate(rules_list):
             if known and isinstance(rid, str) and rid != "*" and rid not in known:
                 where = _where(path, positions, join("/exemptions", i, "rules", j), "value")
-                add(f'{where}: unknown rule "{rid}"{_closest(rid, known)}')
+                add(f'{where}: unknown rule "{rid}"{suggest(rid, known)}')
         expires = ex.get("expires")
         if isinstance(expires, str) and ("exemptions", str(i), "expires") not in reported:
             try:
@@ -248,7 +243,7 @@ def _describe(
         if extra:
             key = extra[0]
             where = _where(path, positions, join(pointer, key))
-            return f'{where}: unknown key "{key}"{_closest(key, allowed)}'
+            return f'{where}: unknown key "{key}"{suggest(key, allowed)}'
     where = _where(path, positions, pointer, "value")
     field_name = ".".join(str(p) for p in err.absolute_path) or "(top level)"
     return f"{where}: {field_name}: {_wording(err)}"
@@ -293,7 +288,7 @@ def _wording(err: jsonschema.ValidationError) -> str:
     if err.validator == "enum":
         options = list(rule_value)
         choices = ", ".join(_show(c) for c in options)
-        close = _closest(str(value), [str(c) for c in options])
+        close = suggest(str(value), [str(c) for c in options])
         return f"{_show(value)} is not one of {choices}{close}"
     if err.validator == "pattern":
         return f"{_show(value)} does not have the expected form ({rule_value})"
@@ -326,7 +321,7 @@ def _params_problems(
             for extra in (k for k in error.instance if k not in allowed):
                 where = _where(path, positions, base + key + join("", extra))
                 out.append(
-                    f'{where}: rule {spec.id}: unknown param "{extra}"{_closest(extra, allowed)}'
+                    f'{where}: rule {spec.id}: unknown param "{extra}"{suggest(extra, allowed)}'
                 )
             continue
         where = _where(path, positions, base + key, "value")

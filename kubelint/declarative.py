@@ -12,7 +12,8 @@ from typing import Any
 import jsonschema_rs
 
 from kubelint.findings import Violation
-from kubelint.model import Container, K8sObject, PodSpec, get_path, show_value
+from kubelint.messages import show_value
+from kubelint.model import Container, K8sObject, PodSpec, get_path
 from kubelint.positions import to_dotted
 from kubelint.selection import ActiveRule
 

@@ -151,8 +151,8 @@ class Engine:
     def adopt_object(self, obj: K8sObject, result: RunResult) -> None:
         """Count an object of the run and register it (plugins' pod locator, suppressions)."""
         result.objects += 1
-        if self.options.pod_locator is not None:
-            obj.extra.setdefault("pod_locator", self.options.pod_locator)
+        if obj.pod_locator is None:
+            obj.pod_locator = self.options.pod_locator
         if self.suppressor is not None:
             self.suppressor.register_object(obj)
 

@@ -31,6 +31,7 @@ from ruamel.yaml.events import (
     StreamEndEvent,
 )
 
+from kubelint.messages import yaml_scalar
 from kubelint.positions import Entry, PositionIndex, escape
 
 MAX_DEPTH = 256  # nesting levels per document; real manifests (CRD schemas) stay far below
@@ -186,15 +187,7 @@ def _resolve_scalar(event: Any) -> Any:
 
 def _key_text(value: Any) -> str:
     """Mapping keys become strings, as sigs.k8s.io/yaml converts them for JSON."""
-    if isinstance(value, str):
-        return value
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    return str(value)
+    return value if isinstance(value, str) else yaml_scalar(value)
 
 
 # --- the event-driven builder ------------------------------------------------------------------

@@ -11,11 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubelint.findings import ObjectRef, Violation
 from kubelint.positions import join
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from kubelint.loader import Document
+
+    # (object) -> (pod spec pointer, pod template metadata pointer) | None
+    PodLocator = Callable[["K8sObject"], tuple[str, str | None] | None]
 
 # Kinds whose objects have no namespace (built-in cluster-scoped resources).
 CLUSTER_SCOPED_KINDS = frozenset(
@@ -213,6 +220,29 @@ class Container:
                 return Effective(pod_value, join(self.pod.pointer, "securityContext", name), "pod")
         return Effective(None, None, None)
 
+    def _entries(self, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+        items = self.raw.get(name)
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                if isinstance(item, dict):
+                    yield i, item
+
+    def ports(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(index, entry) of each mapping under ``ports`` (indexes as written)."""
+        return self._entries("ports")
+
+    def env(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(index, entry) of each mapping under ``env`` (indexes as written)."""
+        return self._entries("env")
+
+    def named_ports(self) -> dict[str, Any]:
+        """Port name -> its ``containerPort`` as written, for the ports that have a name."""
+        return {
+            p["name"]: p.get("containerPort")
+            for _, p in self.ports()
+            if isinstance(p.get("name"), str)
+        }
+
     def resources(self, section: str) -> dict[str, Any]:
         res = self.raw.get("resources")
         part = res.get(section) if isinstance(res, dict) else None
@@ -280,13 +310,20 @@ class K8sObject:
 
     raw: dict[str, Any]
     file: str  # display name of the file
-    doc: Any  # loader.Document (positions); Any keeps the model free of loader imports
+    doc: Document  # the loaded document (positions)
     base: str = ""  # pointer of this object inside its document (List items: /items/N)
     lint_set: str = "files"
     unit: str = ""  # the file, stream, render or build it came from (for duplicate-object)
     default_namespace: str = "default"
-    problems: list[Violation] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
+    # plugins' kubelint_pod_spec hook: where an unknown kind keeps its pod template
+    pod_locator: PodLocator | None = field(default=None, repr=False, compare=False)
+    # what checks derive from ``raw`` once per object and share (e.g. parsed RBAC rules),
+    # keyed by the deriving module; never read by the pipeline
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _pod: tuple[PodSpec | None, list[Violation]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _shape: list[Violation] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def api_version(self) -> str:
@@ -321,8 +358,13 @@ class K8sObject:
         return f"{gen}*" if isinstance(gen, str) and gen else ""
 
     @property
+    def display(self) -> str:
+        """``Kind "name"``, as messages name an object."""
+        return f'{self.kind} "{self.name}"'
+
+    @property
     def cluster_scoped(self) -> bool:
-        return self.kind in CLUSTER_SCOPED_KINDS or bool(self.extra.get("cluster_scoped"))
+        return self.kind in CLUSTER_SCOPED_KINDS
 
     @property
     def namespace(self) -> str | None:
@@ -349,28 +391,35 @@ class K8sObject:
     def get(self, pointer: str) -> Any:
         return get_path(self.raw, pointer)
 
-    @cached_property
+    @property
     def pod(self) -> PodSpec | None:
-        """The pod spec of a workload (any kind with a pod template), else None."""
+        """The pod spec of a workload (any kind with a pod template), else None (built once)."""
+        if self._pod is None:
+            self._pod = self._build_pod()
+        return self._pod[0]
+
+    def _build_pod(self) -> tuple[PodSpec | None, list[Violation]]:
+        """The pod view and the shape problems met while building it."""
+        problems: list[Violation] = []
         paths = POD_SPEC_PATHS.get(self.kind)
-        locator = self.extra.get("pod_locator")
+        locator = self.pod_locator
         if paths is None and locator is not None and self.kind not in CLUSTER_SCOPED_KINDS:
             paths = locator(self)  # a plugin knows where this kind keeps its pod template
         if paths is None:
             if self.kind in CLUSTER_SCOPED_KINDS or not isinstance(
                 get_path(self.raw, GENERIC_POD_SPEC[0] + "/containers"), list
             ):
-                return None
+                return None, problems
             paths = GENERIC_POD_SPEC
         spec_pointer, meta_pointer = paths
         spec = get_path(self.raw, spec_pointer)
         if spec is None:
-            return None
+            return None, problems
         if not isinstance(spec, dict):
-            self.problems.append(
+            problems.append(
                 Violation(spec_pointer, f"pod spec must be a mapping, not {type_name(spec)}")
             )
-            return None
+            return None, problems
         pod = PodSpec(self, spec_pointer, meta_pointer, spec)
         for field_name, kind in CONTAINER_FIELDS:
             items = spec.get(field_name)
@@ -378,7 +427,7 @@ class K8sObject:
                 continue
             pointer = join(spec_pointer, field_name)
             if not isinstance(items, list):
-                self.problems.append(
+                problems.append(
                     Violation(pointer, f"{field_name} must be a list, not {type_name(items)}")
                 )
                 continue
@@ -386,40 +435,40 @@ class K8sObject:
                 if isinstance(item, dict):
                     pod.containers.append(Container(pod, kind, i, join(pointer, i), item))
                 else:
-                    self.problems.append(
+                    problems.append(
                         Violation(
                             join(pointer, i),
                             f"{field_name}[{i}] must be a mapping, not {type_name(item)}",
                         )
                     )
-        return pod
+        return pod, problems
 
     def shape_problems(self) -> list[Violation]:
         """invalid-object problems of this object (computed once; includes pod-spec shapes)."""
-        if "shape_checked" in self.extra:
-            return self.problems
-        self.extra["shape_checked"] = True
+        if self._shape is not None:
+            return self._shape
+        problems: list[Violation] = []
         raw = self.raw
         has_kind = "kind" in raw and raw.get("kind") not in (None, "")
         has_api = "apiVersion" in raw and raw.get("apiVersion") not in (None, "")
         if has_kind != has_api:
             missing = "apiVersion" if has_kind else "kind"
             present = "/kind" if has_kind else "/apiVersion"
-            self.problems.append(
+            problems.append(
                 Violation(present, f"object has {present[1:]} but no {missing}", at="key")
             )
         for key in ("apiVersion", "kind"):
             if key in raw and not isinstance(raw[key], str):
-                self.problems.append(
+                problems.append(
                     Violation(f"/{key}", f"{key} must be a string, not {type_name(raw[key])}")
                 )
         meta = raw.get("metadata")
         if meta is not None and not isinstance(meta, dict):
-            self.problems.append(
+            problems.append(
                 Violation("/metadata", f"metadata must be a mapping, not {type_name(meta)}")
             )
         elif has_kind and has_api and self.kind not in KINDS_WITHOUT_NAME and not self.name:
-            self.problems.append(
+            problems.append(
                 Violation(
                     "/metadata/name" if isinstance(meta, dict) else "/kind",
                     f"{self.kind or 'object'} has no metadata.name (or generateName)",
@@ -430,7 +479,7 @@ class K8sObject:
             for key in ("labels", "annotations"):
                 value = meta.get(key)
                 if value is not None and not isinstance(value, dict):
-                    self.problems.append(
+                    problems.append(
                         Violation(
                             f"/metadata/{key}",
                             f"metadata.{key} must be a mapping, not {type_name(value)}",
@@ -438,25 +487,14 @@ class K8sObject:
                     )
             ns = meta.get("namespace")
             if ns is not None and not isinstance(ns, str):
-                self.problems.append(
+                problems.append(
                     Violation("/metadata/namespace", "metadata.namespace must be a string")
                 )
-        _ = self.pod  # pod-spec shape problems are collected while building the pod view
-        return self.problems
-
-
-def show_value(value: Any, limit: int | None = None) -> str:
-    """A value as a message shows it: strings quoted (cut to ``limit``), YAML scalars in YAML."""
-    if isinstance(value, str):
-        text = value if limit is None or len(value) <= limit else value[: limit - 3] + "..."
-        return f'"{text}"'
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    return str(value)
+        if self._pod is None:
+            self._pod = self._build_pod()
+        problems.extend(self._pod[1])  # pod-spec shapes, met while building the pod view
+        self._shape = problems
+        return problems
 
 
 def type_name(value: Any) -> str:

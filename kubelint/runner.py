@@ -75,7 +75,7 @@ def load_catalog(no_plugins: bool = False, extra_dirs: list[Path] | None = None)
 
 
 def _parse_reports(values: list[str], reporters: Mapping[str, Any]) -> list[tuple[str, str]]:
-    from kubelint.catalog import suggest
+    from kubelint.messages import suggest
 
     out = []
     for value in values:
@@ -125,9 +125,9 @@ def effective_settings(settings: Settings) -> Effective:
 
 def prepare(settings: Settings) -> Prepared:
     """Effective settings, catalogue and rule selection."""
-    from kubelint.catalog import suggest
     from kubelint.config import ConfigError, load_config
     from kubelint.lib.schemas import load_crd_files
+    from kubelint.messages import suggest
     from kubelint.options import Options, UsageError
     from kubelint.selection import activate, select_rules
 

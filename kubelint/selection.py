@@ -14,9 +14,10 @@ from typing import Any
 
 import jsonschema_rs
 
-from kubelint.catalog import CatalogError, Profile, RuleSpec, profile_rules, suggest
+from kubelint.catalog import CatalogError, Profile, RuleSpec, profile_rules
 from kubelint.checks import CheckContext, CheckFn, check_target
 from kubelint.findings import Severity
+from kubelint.messages import suggest
 from kubelint.options import Options, UsageError
 
 _TARGET_NAMES = {

@@ -455,7 +455,7 @@ def load_file_config(settings: Settings) -> Config:
 def effective(settings: Settings, cfg: Config | None = None) -> Effective:
     """Merge the configuration file with the flags (flags win); raise SettingsError on a bad
     value. ``lint``, ``baseline create|prune`` and ``config show`` all use this."""
-    from kubelint.catalog import suggest
+    from kubelint.messages import suggest
     from kubelint.options import Options, UsageError, parse_kubernetes_version
 
     if cfg is None:

@@ -154,7 +154,7 @@ def removed_api_version(obj: K8sObject, ctx: CheckContext) -> Iterator[Violation
     assert entry.removed_in is not None
     yield Violation(
         "/apiVersion",
-        f'{obj.kind} "{obj.name}" uses apiVersion "{obj.api_version}", which no longer serves '
+        f'{obj.display} uses apiVersion "{obj.api_version}", which no longer serves '
         f"{obj.kind} since Kubernetes {_show_version(entry.removed_in)} (target "
         f"{_show_version(target)}){_advice(entry, target)}",
     )
@@ -173,7 +173,7 @@ def deprecated_api_version(obj: K8sObject, ctx: CheckContext) -> Iterator[Violat
     )
     yield Violation(
         "/apiVersion",
-        f'{obj.kind} "{obj.name}" uses apiVersion "{obj.api_version}", deprecated for '
+        f'{obj.display} uses apiVersion "{obj.api_version}", deprecated for '
         f"{obj.kind} since Kubernetes {_show_version(entry.deprecated_in)}{removal} (target "
         f"{_show_version(target)}){_advice(entry, target)}",
     )

@@ -39,10 +39,6 @@ def replicas(obj: K8sObject) -> int | None:
     return int(value) if _is_int(value) else None
 
 
-def _workload(obj: K8sObject) -> str:
-    return f'{obj.kind} "{obj.name}"'
-
-
 def _is_apps(obj: K8sObject) -> bool:
     return obj.kind in SCALED_KINDS and obj.group == "apps"
 
@@ -94,7 +90,7 @@ def replicas_with_hpa(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violatio
         if hpas:
             yield Violation(
                 "/spec/replicas",
-                f"{_workload(obj)} sets replicas: {obj.get('/spec/replicas')} but "
+                f"{obj.display} sets replicas: {obj.get('/spec/replicas')} but "
                 f'HorizontalPodAutoscaler "{hpas[0].name}" scales it: every apply resets the '
                 "replica count the autoscaler chose",
                 obj=obj,
@@ -211,7 +207,7 @@ def _min_available(lint_set: LintSet, pdb: K8sObject, wanted: int) -> Iterator[V
     if wanted < total:
         return
     workloads = ", ".join(
-        f"{_workload(pod.obj)} ({replicas(pod.obj)})"
+        f"{pod.obj.display} ({replicas(pod.obj)})"
         for pod in sorted(pods, key=lambda p: (p.obj.kind, p.obj.name))
     )
     yield Violation(
@@ -245,7 +241,7 @@ def missing_pod_disruption_budget(lint_set: LintSet, ctx: CheckContext) -> Itera
             continue
         yield Violation(
             pod.labels_pointer,
-            f"{_workload(obj)} is not selected by any PodDisruptionBudget although {why}: "
+            f"{obj.display} is not selected by any PodDisruptionBudget although {why}: "
             "voluntary disruptions (node drains) may take all its pods down at once",
             obj=obj,
         )
@@ -266,7 +262,7 @@ def low_replica_count(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violatio
         shown = "unset (1)" if obj.get("/spec/replicas") is None else str(count)
         yield Violation(
             "/spec/replicas",
-            f"{_workload(obj)} has replicas {shown}, fewer than {minimum}, and no "
+            f"{obj.display} has replicas {shown}, fewer than {minimum}, and no "
             "HorizontalPodAutoscaler: one pod going down is an outage",
             obj=obj,
         )
@@ -332,7 +328,7 @@ def missing_anti_affinity(lint_set: LintSet, ctx: CheckContext) -> Iterator[Viol
             continue
         yield Violation(
             pod.at("affinity"),
-            f"{_workload(obj)} has {count} replicas but neither a podAntiAffinity term nor a "
+            f"{obj.display} has {count} replicas but neither a podAntiAffinity term nor a "
             f"topologySpreadConstraint on {HOSTNAME_KEY} or a zone key that selects its own "
             "pods: the scheduler may put every replica on one node",
             obj=obj,

@@ -55,10 +55,6 @@ _AFFINITY_KINDS = ("podAffinity", "podAntiAffinity")
 _TERM_SELECTORS = ("labelSelector", "namespaceSelector")
 
 
-def _who(obj: K8sObject) -> str:
-    return f'{obj.kind} "{obj.name}"'
-
-
 # --- invalid-label --------------------------------------------------------------------------
 
 
@@ -107,9 +103,9 @@ def _label_map(obj: K8sObject, pointer: str) -> Iterator[Violation]:
             continue
         at, where = join(pointer, key), to_dotted(pointer)
         if key_problem is not None:
-            yield Violation(at, f"{_who(obj)} {where}: {key_problem}", at="key")
+            yield Violation(at, f"{obj.display} {where}: {key_problem}", at="key")
         if value_problem is not None:
-            yield Violation(at, f'{_who(obj)} {where}["{key}"]: {value_problem}')
+            yield Violation(at, f'{obj.display} {where}["{key}"]: {value_problem}')
 
 
 def _label_selector(obj: K8sObject, pointer: str) -> Iterator[Violation]:
@@ -127,14 +123,14 @@ def _label_selector(obj: K8sObject, pointer: str) -> Iterator[Violation]:
         if "key" in expr:
             problem = label_key_problem(expr["key"])
             if problem is not None:
-                yield Violation(join(base, "key"), f"{_who(obj)} {to_dotted(base)}: {problem}")
+                yield Violation(join(base, "key"), f"{obj.display} {to_dotted(base)}: {problem}")
         values = expr.get("values")
         if isinstance(values, list):
             for j, value in enumerate(values):
                 problem = label_value_problem(value)
                 if problem is not None:
                     at = join(base, "values", j)
-                    yield Violation(at, f"{_who(obj)} {to_dotted(at)}: {problem}")
+                    yield Violation(at, f"{obj.display} {to_dotted(at)}: {problem}")
 
 
 def _network_policy_peers(obj: K8sObject) -> Iterator[Violation]:
@@ -195,10 +191,10 @@ def _required_entries(
     obj: K8sObject, ctx: CheckContext, param: str, field: str, noun: str
 ) -> Iterator[Violation]:
     wanted = ctx.params.get(param) or []
-    places: list[tuple[str, str]] = [("/metadata", _who(obj))]
+    places: list[tuple[str, str]] = [("/metadata", obj.display)]
     pod = obj.pod
     if pod is not None and pod.meta_pointer is not None and pod.meta_pointer != "/metadata":
-        places.append((pod.meta_pointer, f"pod template of {_who(obj)}"))
+        places.append((pod.meta_pointer, f"pod template of {obj.display}"))
     for meta_pointer, owner in places:
         values = obj.get(join(meta_pointer, field))
         values = values if isinstance(values, dict) else {}
@@ -265,14 +261,14 @@ def missing_namespace(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violatio
         if namespace is None or namespace == "":
             yield Violation(
                 "/metadata/namespace",
-                f"{_who(obj)} has no metadata.namespace: it lands in whatever namespace the "
+                f"{obj.display} has no metadata.namespace: it lands in whatever namespace the "
                 "kubectl context or --namespace flag names at apply time",
                 obj=obj,
             )
         elif namespace == "default":
             yield Violation(
                 "/metadata/namespace",
-                f'{_who(obj)} is in the "default" namespace; give the application its own',
+                f'{obj.display} is in the "default" namespace; give the application its own',
                 obj=obj,
             )
 
@@ -322,14 +318,14 @@ def mismatching_selector(obj: K8sObject, ctx: CheckContext) -> Iterator[Violatio
     except SelectorError as exc:
         yield Violation(
             "/spec/selector",
-            f"{_who(obj)} has a malformed selector ({exc}), so it cannot select its pod template",
+            f"{obj.display} has a malformed selector ({exc}), so it cannot select its pod template",
         )
         return
     if selector.empty:
         if obj.kind in EMPTY_SELECTOR_INVALID:
             yield Violation(
                 "/spec/selector",
-                f"{_who(obj)} has an empty selector; the API server rejects it (it must select "
+                f"{obj.display} has an empty selector; the API server rejects it (it must select "
                 f"the pod template's labels: {_show_labels(labels)})",
             )
         return  # a ReplicationController's empty selector defaults to its template's labels
@@ -342,14 +338,14 @@ def mismatching_selector(obj: K8sObject, ctx: CheckContext) -> Iterator[Violatio
         found = f"has {key}={actual}" if key in labels else f'has no label "{key}"'
         yield Violation(
             at,
-            f"{_who(obj)} selector requires {key}={value} but its pod template {found}; the "
+            f"{obj.display} selector requires {key}={value} but its pod template {found}; the "
             "API server rejects a selector that does not match the template",
         )
     for i, requirement in enumerate(selector.expressions):
         if not requirement.matches(labels):
             yield Violation(
                 join("/spec/selector/matchExpressions", i),
-                f'{_who(obj)} selector requirement "{requirement}" does not match {template}; '
+                f'{obj.display} selector requirement "{requirement}" does not match {template}; '
                 "the API server rejects a selector that does not match the template",
             )
 

@@ -79,10 +79,6 @@ def _rules(policy: K8sObject, direction: str) -> list[tuple[int, dict[str, Any]]
     return [(i, item) for i, item in enumerate(items) if isinstance(item, dict)]
 
 
-def _workload(pod: PodSpec) -> str:
-    return f'{pod.obj.kind} "{pod.obj.name}"'
-
-
 def _missing_policy(lint_set: LintSet, ctx: CheckContext, direction: str) -> Iterator[Violation]:
     """Pods in a namespace with NetworkPolicies (or in a complete set) that no policy of
     ``direction`` selects. Coverage is computed per policy through the label index."""
@@ -100,7 +96,7 @@ def _missing_policy(lint_set: LintSet, ctx: CheckContext, direction: str) -> Ite
             continue
         yield Violation(
             pod.labels_pointer,
-            f"pod template of {_workload(pod)} is not selected by any NetworkPolicy with "
+            f"pod template of {pod.obj.display} is not selected by any NetworkPolicy with "
             f'policyType {direction} in namespace "{obj.namespace}": all {word} traffic is '
             "allowed",
             obj=obj,

@@ -62,7 +62,7 @@ def probe_port_not_exposed(c: Container, ctx: CheckContext) -> Iterator[Violatio
     Numbers are never reported (the ports list is informational). A quoted number ("8080") is
     a string to the API, which reads it as a port name, so it is judged like one.
     """
-    names = set(_port_numbers(c))
+    names = set(c.named_ports())
     for tokens, where, action in _handlers(c):
         port = action.get("port")
         if not isinstance(port, str) or port == "" or port in names:
@@ -86,15 +86,6 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, list):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
-
-
-def _port_numbers(c: Container) -> dict[str, Any]:
-    ports = c.raw.get("ports")
-    return {
-        p["name"]: p.get("containerPort")
-        for p in (ports if isinstance(ports, list) else [])
-        if isinstance(p, dict) and isinstance(p.get("name"), str)
-    }
 
 
 def _normalized(probe: dict[str, Any], ports: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +114,7 @@ def identical_liveness_readiness_probe(c: Container, ctx: CheckContext) -> Itera
     liveness, readiness = c.raw.get("livenessProbe"), c.raw.get("readinessProbe")
     if not isinstance(liveness, dict) or not isinstance(readiness, dict) or not liveness:
         return
-    ports = _port_numbers(c)
+    ports = c.named_ports()
     if _same(_normalized(liveness, ports), _normalized(readiness, ports)):
         yield Violation(
             c.at("livenessProbe"),

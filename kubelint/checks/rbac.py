@@ -175,7 +175,7 @@ def _is_rbac(obj: K8sObject) -> bool:
 
 
 def _entry(obj: K8sObject, rule: PolicyRule) -> str:
-    return f'{obj.kind} "{obj.name}" rule {rule.index + 1}'
+    return f"{obj.display} rule {rule.index + 1}"
 
 
 def _item(rule: PolicyRule, field: str, index: int) -> str:
@@ -201,10 +201,10 @@ def _unique(values: Iterable[str]) -> list[str]:
 
 def _rules_of(role: K8sObject) -> list[PolicyRule]:
     """The role's rule entries, parsed once per object and shared by every RBAC check."""
-    cached = role.extra.get("rbac_policy_rules")
+    cached = role.memo.get("rbac_policy_rules")
     if cached is None:
         cached = policy_rules(role.raw)
-        role.extra["rbac_policy_rules"] = cached
+        role.memo["rbac_policy_rules"] = cached
     assert isinstance(cached, list)
     return cached
 
@@ -457,8 +457,7 @@ def cluster_admin_binding(lint_set: LintSet, ctx: CheckContext) -> Iterator[Viol
         )
         yield Violation(
             "/roleRef/name",
-            f'{binding.kind} "{binding.name}" binds {what} to {", ".join(subjects)}: full '
-            f"control {scope}",
+            f"{binding.display} binds {what} to {', '.join(subjects)}: full control {scope}",
             obj=binding,
         )
 
@@ -603,6 +602,6 @@ def binding_to_default_service_account(obj: K8sObject, ctx: CheckContext) -> Ite
         where = f'namespace "{ns}"' if ns else "its namespace"
         yield Violation(
             join("/subjects", i, "name"),
-            f'{obj.kind} "{obj.name}" binds {role} to the "default" ServiceAccount of {where}: '
+            f'{obj.display} binds {role} to the "default" ServiceAccount of {where}: '
             "every pod there that sets no serviceAccountName gets these permissions",
         )

@@ -12,7 +12,6 @@ errors) belong to ``unknown-field``, everything else (types, required fields, en
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,8 @@ from kubelint.findings import At, Violation
 from kubelint.lib import schemas as k8s_schemas
 from kubelint.lib.schemas import CompiledSchema, CrdVersion, SchemaLoadError
 from kubelint.lintset import LintSet
-from kubelint.model import K8sObject, get_path, show_value, split_api_version
+from kubelint.messages import show_value, suggest
+from kubelint.model import K8sObject, get_path, split_api_version
 from kubelint.positions import join, to_dotted
 
 UNKNOWN = "unknown-field"
@@ -87,12 +87,12 @@ def _problems(lint_set: LintSet, ctx: CheckContext) -> Iterator[tuple[K8sObject,
         return
     registry: _Registry | None = None
     for obj in lint_set.objects:
-        cached = obj.extra.get(_CACHE)
+        cached = obj.memo.get(_CACHE)
         if cached is None or cached[0] != version:
             if registry is None:
                 registry = _Registry(lint_set, ctx)
             cached = (version, validate_object(obj, registry, ctx.notes))
-            obj.extra[_CACHE] = cached
+            obj.memo[_CACHE] = cached
         for problem in cached[1]:
             yield obj, problem
 
@@ -160,7 +160,7 @@ def validate_object(obj: K8sObject, registry: _Registry, notes: RunNotes) -> lis
 
 def _no_schema_message(obj: K8sObject, version: tuple[int, int]) -> str:
     group = split_api_version(obj.api_version)[0]
-    what = f'{obj.api_version} {obj.kind} "{obj.name}"'
+    what = f"{obj.api_version} {obj.display}"
     if group in _REMOVED_GROUPS or group in k8s_schemas.builtin_groups(version):
         return (
             f"no schema for {what}: Kubernetes {version[0]}.{version[1]} does not serve this "
@@ -184,7 +184,7 @@ def _describe(obj: K8sObject, compiled: CompiledSchema, error: Any) -> list[Prob
         for key in kind.unexpected:
             hint = (
                 _added_later(compiled, error.schema_path, str(key))
-                or _did_you_mean(str(key), known)
+                or suggest(str(key), known, cutoff=0.8, ignore_case=True)
                 or _misplaced(compiled, parent, pointer, key)
             )
             out.append(
@@ -196,7 +196,7 @@ def _describe(obj: K8sObject, compiled: CompiledSchema, error: Any) -> list[Prob
                 )
             )
         return out
-    field = to_dotted(pointer) or f'{obj.kind} "{obj.name}"'
+    field = to_dotted(pointer) or obj.display
     if name == "Required":
         prop = str(kind.property)
         message = f'{field}: missing required field "{prop}"'
@@ -276,15 +276,6 @@ def _show(value: Any) -> str:
     return show_value(value, limit=60)
 
 
-def _did_you_mean(key: str, known: list[str]) -> str:
-    lowered = {k.lower(): k for k in known}
-    match = lowered.get(key.lower())
-    if match is None:
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
-        match = close[0] if close else None
-    return f' (did you mean "{match}"?)' if match else ""
-
-
 def _added_later(compiled: CompiledSchema, schema_path: Any, key: str) -> str:
     """`` (added in Kubernetes 1.32; --kubernetes-version is 1.31)`` when a later bundled
     version of the same built-in type has the field, else ""."""
@@ -338,7 +329,7 @@ def _where(obj: K8sObject, pointer: str) -> str:
             if c.pointer == pointer:
                 return f'{_CONTAINER_WORDS.get(c.kind, "container")} "{c.name}"'
     if not pointer:
-        return f'{obj.kind} "{obj.name}"'
+        return obj.display
     return to_dotted(pointer)
 
 

@@ -8,7 +8,7 @@ unmistakable whatever the name. Secret values are never echoed in messages.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
@@ -130,19 +130,12 @@ def _literal_text(value: object) -> str | None:
     return None
 
 
-def _env(c: Container) -> Sequence[object]:
-    env = c.raw.get("env")
-    return env if isinstance(env, list) else ()
-
-
 # --- env vars -------------------------------------------------------------------------------
 
 
 @check("literal_secret_in_env")
 def literal_secret_in_env(c: Container, ctx: CheckContext) -> Iterator[Violation]:
-    for i, item in enumerate(_env(c)):
-        if not isinstance(item, dict):
-            continue
+    for i, item in c.env():
         name, text = item.get("name"), _literal_text(item.get("value"))
         if not isinstance(name, str) or text is None:
             continue
@@ -159,9 +152,7 @@ def literal_secret_in_env(c: Container, ctx: CheckContext) -> Iterator[Violation
 
 @check("secret_in_env_var")
 def secret_in_env_var(c: Container, ctx: CheckContext) -> Iterator[Violation]:
-    for i, item in enumerate(_env(c)):
-        if not isinstance(item, dict):
-            continue
+    for i, item in c.env():
         source = item.get("valueFrom")
         ref = source.get("secretKeyRef") if isinstance(source, dict) else None
         if isinstance(ref, dict):
@@ -188,8 +179,8 @@ def secret_in_env_var(c: Container, ctx: CheckContext) -> Iterator[Violation]:
 @check("duplicate_env_var")
 def duplicate_env_var(c: Container, ctx: CheckContext) -> Iterator[Violation]:
     first: dict[str, int] = {}
-    for i, item in enumerate(_env(c)):
-        name = item.get("name") if isinstance(item, dict) else None
+    for i, item in c.env():
+        name = item.get("name")
         if not isinstance(name, str):
             continue
         if name in first:
@@ -241,7 +232,7 @@ def service_account(pod: PodSpec) -> tuple[str, str | None]:
 
 
 def _pod_owner(obj: K8sObject) -> str:
-    return f'{obj.kind} "{obj.name}"' if obj.kind == "Pod" else f'pod of {obj.kind} "{obj.name}"'
+    return obj.display if obj.kind == "Pod" else f"pod of {obj.display}"
 
 
 @check("default_service_account")

@@ -18,7 +18,8 @@ from typing import Any
 
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
-from kubelint.model import Container, PodSpec, show_value
+from kubelint.messages import show_value
+from kubelint.model import Container, PodSpec
 from kubelint.positions import join
 
 # Admission exempts Windows pods from the Linux-only restricted controls from 1.25.
@@ -500,17 +501,9 @@ def unsafe_sysctl(pod: PodSpec, ctx: CheckContext) -> Iterator[Violation]:
 # -- ports ----------------------------------------------------------------------------------
 
 
-def _ports(c: Container) -> Iterator[tuple[int, dict[str, Any]]]:
-    ports = c.raw.get("ports")
-    if isinstance(ports, list):
-        for i, port in enumerate(ports):
-            if isinstance(port, dict):
-                yield i, port
-
-
 @check("host_port")
 def host_port(c: Container, ctx: CheckContext) -> Iterator[Violation]:
-    for i, port in _ports(c):
+    for i, port in c.ports():
         value = port.get("hostPort")
         if value is None or value == 0 or value is False:
             continue
@@ -523,7 +516,7 @@ def host_port(c: Container, ctx: CheckContext) -> Iterator[Violation]:
 
 @check("privileged_port")
 def privileged_port(c: Container, ctx: CheckContext) -> Iterator[Violation]:
-    for i, port in _ports(c):
+    for i, port in c.ports():
         value = port.get("containerPort")
         if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 1024:
             yield Violation(

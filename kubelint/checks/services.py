@@ -69,13 +69,7 @@ def _container_port_names(pod: PodSpec) -> set[str]:
     names: set[str] = set()
     for c in pod.containers:
         if c.kind == "container" or c.is_sidecar:
-            ports = c.raw.get("ports")
-            if isinstance(ports, list):
-                names.update(
-                    p["name"]
-                    for p in ports
-                    if isinstance(p, dict) and isinstance(p.get("name"), str)
-                )
+            names.update(c.named_ports())
     return names
 
 
@@ -101,7 +95,7 @@ def service_target_port_missing(lint_set: LintSet, ctx: CheckContext) -> Iterato
         available: set[str] = set()
         for pod in pods:
             available |= _container_port_names(pod)
-        workloads = ", ".join(sorted({f'{p.obj.kind} "{p.obj.name}"' for p in pods}))
+        workloads = ", ".join(sorted({p.obj.display for p in pods}))
         for i, _port, name in named:
             if name in available:
                 continue

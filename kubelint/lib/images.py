@@ -22,9 +22,10 @@ Normalisation: the first path component names a registry only when it contains `
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
+
+from kubelint.messages import quote
 
 __all__ = [
     "DEFAULT_REGISTRY",
@@ -122,10 +123,10 @@ def parse_image(ref: str) -> ImageRef:
     if ref == "":
         raise ImageRefError("image reference is empty")
     if any(ch.isspace() for ch in ref):
-        raise ImageRefError(f"invalid image reference {_q(ref)}: contains whitespace")
+        raise ImageRefError(f"invalid image reference {quote(ref)}: contains whitespace")
     if _IDENTIFIER_RE.fullmatch(ref):
         raise ImageRefError(
-            f"invalid image reference {_q(ref)}: a 64-character hexadecimal image ID is not a "
+            f"invalid image reference {quote(ref)}: a 64-character hexadecimal image ID is not a "
             "repository name"
         )
 
@@ -135,30 +136,32 @@ def parse_image(ref: str) -> ImageRef:
         if registry == LEGACY_DEFAULT_REGISTRY:
             registry = DEFAULT_REGISTRY
         if not _REGISTRY_RE.fullmatch(registry):
-            raise ImageRefError(f"invalid image reference {_q(ref)}: invalid registry {_q(first)}")
+            raise ImageRefError(
+                f"invalid image reference {quote(ref)}: invalid registry {quote(first)}"
+            )
     else:
         registry, remainder = DEFAULT_REGISTRY, ref
 
     name_part, at, digest = remainder.partition("@")
     path, colon, tag = name_part.partition(":")
     if not _PATH_RE.fullmatch(path):
-        raise ImageRefError(f"invalid image reference {_q(ref)}: {_path_problem(path)}")
+        raise ImageRefError(f"invalid image reference {quote(ref)}: {_path_problem(path)}")
     if registry == DEFAULT_REGISTRY and "/" not in path:
         path = OFFICIAL_REPO_PREFIX + path
     if len(registry) + 1 + len(path) > NAME_TOTAL_LENGTH_MAX:
         raise ImageRefError(
-            f"invalid image reference {_q(ref)}: repository name must not be longer than "
+            f"invalid image reference {quote(ref)}: repository name must not be longer than "
             f"{NAME_TOTAL_LENGTH_MAX} characters"
         )
     if colon and not _TAG_RE.fullmatch(tag):
         raise ImageRefError(
-            f"invalid image reference {_q(ref)}: invalid tag {_q(tag)} (up to 128 letters, "
+            f"invalid image reference {quote(ref)}: invalid tag {quote(tag)} (up to 128 letters, "
             "digits, '_', '.' and '-', not starting with '.' or '-')"
         )
     if at:
         problem = _digest_problem(digest)
         if problem:
-            raise ImageRefError(f"invalid image reference {_q(ref)}: {problem}")
+            raise ImageRefError(f"invalid image reference {quote(ref)}: {problem}")
 
     return ImageRef(
         raw=ref,
@@ -185,7 +188,7 @@ def normalize_registry_prefix(allowed: str) -> tuple[str, tuple[str, ...]]:
         raise ImageRefError(f"allowed registry must be a string, not {type(allowed).__name__}")
     entry = allowed.strip().rstrip("/")
     if not entry or any(ch.isspace() for ch in entry):
-        raise ImageRefError(f"invalid allowed registry {_q(allowed)}")
+        raise ImageRefError(f"invalid allowed registry {quote(allowed)}")
     first, slash, rest = entry.partition("/")
     if slash:
         explicit = _names_registry(first)
@@ -196,11 +199,13 @@ def normalize_registry_prefix(allowed: str) -> tuple[str, tuple[str, ...]]:
     if host == LEGACY_DEFAULT_REGISTRY:
         host = DEFAULT_REGISTRY
     if not _REGISTRY_RE.fullmatch(host):
-        raise ImageRefError(f"invalid allowed registry {_q(allowed)}: invalid host {_q(host)}")
+        raise ImageRefError(
+            f"invalid allowed registry {quote(allowed)}: invalid host {quote(host)}"
+        )
     if not path:
         return host, ()
     if not _PATH_RE.fullmatch(path):
-        raise ImageRefError(f"invalid allowed registry {_q(allowed)}: {_path_problem(path)}")
+        raise ImageRefError(f"invalid allowed registry {quote(allowed)}: {_path_problem(path)}")
     if host == DEFAULT_REGISTRY and "/" not in path:
         if explicit:  # "docker.io/bitnami": the official image or the organisation
             return host, (OFFICIAL_REPO_PREFIX + path, path)
@@ -239,9 +244,9 @@ def _names_registry(component: str) -> bool:
 
 def _path_problem(path: str) -> str:
     if path.lower() != path:
-        return f"repository name {_q(path)} must be lowercase"
+        return f"repository name {quote(path)} must be lowercase"
     return (
-        f"invalid repository name {_q(path)} (lowercase letters and digits, separated by '/', "
+        f"invalid repository name {quote(path)} (lowercase letters and digits, separated by '/', "
         "'.', '_', '__' or dashes)"
     )
 
@@ -249,17 +254,13 @@ def _path_problem(path: str) -> str:
 def _digest_problem(digest: str) -> str | None:
     match = _DIGEST_RE.fullmatch(digest)
     if match is None:
-        return f"invalid digest {_q(digest)} (expected sha256:<64 hex digits>)"
+        return f"invalid digest {quote(digest)} (expected sha256:<64 hex digits>)"
     algorithm, encoded = match.group("algorithm", "hex")
     expected = _DIGEST_HEX_LENGTHS.get(algorithm)
     if expected is None:
-        return f"unsupported digest algorithm {_q(algorithm)} (use sha256, sha384 or sha512)"
+        return f"unsupported digest algorithm {quote(algorithm)} (use sha256, sha384 or sha512)"
     if len(encoded) != expected:
         return f"invalid {algorithm} digest: {len(encoded)} hex digits instead of {expected}"
     if not _LOWER_HEX_RE.fullmatch(encoded):
         return f"invalid {algorithm} digest: hex digits must be lowercase"
     return None
-
-
-def _q(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)

@@ -20,10 +20,11 @@ It is pure: no I/O, no knowledge of where a label or selector came from.
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
+
+from kubelint.messages import quote
 
 __all__ = [
     "DOES_NOT_EXIST",
@@ -83,7 +84,7 @@ def label_key_problem(key: object) -> str | None:
     parts = text.split("/")
     if len(parts) > 2:
         return (
-            f"label key {_q(text)}: must be a name with an optional DNS subdomain prefix and "
+            f"label key {quote(text)}: must be a name with an optional DNS subdomain prefix and "
             "one '/' (e.g. 'example.com/my-name')"
         )
     problems: list[str] = []
@@ -108,7 +109,7 @@ def label_key_problem(key: object) -> str | None:
             problems.append(f"name part {_NAME_RULE}")
     if not problems:
         return None
-    return f"label key {_q(text)}: " + "; ".join(problems)
+    return f"label key {quote(text)}: " + "; ".join(problems)
 
 
 def label_value_problem(value: object) -> str | None:
@@ -130,7 +131,7 @@ def label_value_problem(value: object) -> str | None:
         problems.append(f"must be empty or {_NAME_RULE.removeprefix('must ')}")
     if not problems:
         return None
-    return f"label value {_q(text)}: " + "; ".join(problems)
+    return f"label value {quote(text)}: " + "; ".join(problems)
 
 
 def is_valid_label_key(key: object) -> bool:
@@ -181,7 +182,7 @@ def _describe_non_string(value: object) -> str:
     shown, kind = _yaml_text_and_kind(value)
     if shown is None:
         return f"is {kind}, not a string"
-    message = f"{_q(shown)} is {kind}, not a string"
+    message = f"{quote(shown)} is {kind}, not a string"
     if isinstance(value, bool):
         message += " (YAML 1.1 reads unquoted yes/no/on/off as booleans)"
     return message + "; quote it in the YAML"
@@ -230,7 +231,7 @@ class Requirement:
 
     def __post_init__(self) -> None:
         if self.operator not in OPERATORS:
-            raise SelectorError(f"{_q(self.operator)} is not a valid label selector operator")
+            raise SelectorError(f"{quote(self.operator)} is not a valid label selector operator")
 
     def matches(self, labels: Mapping[str, object]) -> bool:
         if self.operator == EXISTS:
@@ -371,7 +372,7 @@ def _parse_expression(item: object, index: int) -> Requirement:
     if not isinstance(operator, str) or operator not in OPERATORS:
         if operator is None:
             raise SelectorError(f"{where} has no operator")
-        shown = _q(operator) if isinstance(operator, str) else _kind(operator)
+        shown = quote(operator) if isinstance(operator, str) else _kind(operator)
         hint = ""
         if isinstance(operator, str):
             hint = next(
@@ -429,8 +430,4 @@ def _kind(value: object) -> str:
 
 
 def _show_key(key: object) -> str:
-    return _q(key) if isinstance(key, str) else repr(key)
-
-
-def _q(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    return quote(key) if isinstance(key, str) else repr(key)

@@ -31,10 +31,11 @@ Deliberate differences from the Go scanner, which is more permissive than its ow
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from fractions import Fraction
+
+from kubelint.messages import show_value
 
 __all__ = [
     "BINARY_SUFFIXES",
@@ -231,12 +232,8 @@ def _exact_decimal(value: Fraction) -> str:
 
 
 def _show(value: object) -> str:
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
+    if isinstance(value, str | bool) or value is None:
+        return show_value(value)
     if isinstance(value, int | float):
         return repr(value)
     return f"<{_kind(value)}>"
