@@ -1,5 +1,5 @@
 """`python -m kubelint` runs the command line."""
 
-from kubelint.cli import main
+from kubelint.launch import main
 
 main()

@@ -240,9 +240,6 @@ def _excluded(cfg: Config, source: Source) -> bool:
 def run(prep: Prepared) -> tuple[RunResult, list[str], Suppressor]:
     """Collect and render the inputs, lint them, apply suppressions and the baseline."""
     from kubelint import parallel
-    from kubelint.baseline import BaselineError
-    from kubelint.baseline import read as read_baseline
-    from kubelint.baseline import split as split_baseline
     from kubelint.dispatch import Engine
     from kubelint.findings import RunResult
     from kubelint.render import RenderError, render_all
@@ -285,6 +282,10 @@ def run(prep: Prepared) -> tuple[RunResult, list[str], Suppressor]:
         if bar is not None:
             bar.close()
     if settings.baseline:
+        from kubelint.baseline import BaselineError
+        from kubelint.baseline import read as read_baseline
+        from kubelint.baseline import split as split_baseline
+
         try:
             known = read_baseline(Path(settings.baseline))
         except BaselineError as exc:

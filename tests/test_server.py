@@ -305,3 +305,25 @@ async def test_fixture_positions_equal_the_cli(tmp_path: Path) -> None:
                 s.close(member)
                 checked += 1
     assert checked == len(files)
+
+
+async def test_duplicates_point_at_their_first_occurrence(tmp_path: Path) -> None:
+    doc = tmp_path / "dup.yaml"
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: shop\n"
+        'data:\n  a: "1"\n  b: "2"\n  a: "3"\n---\n'
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: shop\n"
+    )
+    doc.write_text(text)
+    async with session([tmp_path]) as s:
+        diags = await s.open(doc)
+        [key] = by_rule(diags, "duplicate-key")
+        assert span(key) == (8, 2, 8, 3)
+        [first] = key.related_information or []
+        assert first.location.uri == uri(doc)
+        assert (first.location.range.start.line, first.location.range.start.character) == (6, 2)
+        objects = by_rule(diags, "duplicate-object")
+        assert sorted(d.range.start.line for d in objects) == [1, 11]
+        for d in objects:
+            [other] = d.related_information or []
+            assert other.location.range.start.line == (11 if d.range.start.line == 1 else 1)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from kubelint import cache
+from kubelint import __version__, cache
 from kubelint.catalog import load_rules
 from tests.conftest import ROOT
 
@@ -58,7 +58,7 @@ NOT_NEEDED = (
 
 PROBE = """\
 import json, sys
-from kubelint.cli import main
+from kubelint.launch import main
 sys.argv = ["kubelint", *sys.argv[2:]]
 try:
     main()
@@ -117,6 +117,22 @@ def test_text_lint_of_one_file_imports_only_what_it_needs(tmp_path: Path, manife
     assert "kubelint.checks.images" in modules
     assert "kubelint.reporters.text" in modules
     assert sorted(m for m in NOT_NEEDED if m in modules) == []
+
+
+def test_version_is_answered_without_the_command_line_layer(tmp_path: Path) -> None:
+    data = _probe(tmp_path, "--version")
+    assert data["code"] == 0
+    assert "typer" not in set(data["modules"])  # type: ignore[call-overload]
+    fast = _run(["--version"], tmp_path)
+    full = subprocess.run(  # the typer command's own --version
+        [sys.executable, "-c", "from kubelint.cli import main; main()", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (fast.returncode, fast.stdout, fast.stderr) == (0, full.stdout, "")
+    assert full.returncode == 0
+    assert fast.stdout == f"kubelint {__version__}\n"
 
 
 def test_only_the_enabled_rules_check_modules_are_imported(tmp_path: Path, manifest: Path) -> None:

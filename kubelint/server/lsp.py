@@ -107,12 +107,15 @@ class _Published:
     def __init__(
         self,
         project: Project,
+        text: str,
         lines: list[str],
         items: list[tuple[types.Diagnostic, Diagnostic | None]],
     ) -> None:
         self.project = project
+        self.text = text
         self.lines = lines
         self.items = items
+        self.fix_all: Any = None  # kubelint.fix.Applied of the safe fixes, once asked for
 
     def key(self) -> list[Any]:
         return [(d.range, d.code, d.message, d.severity) for d, _ in self.items]
@@ -295,7 +298,7 @@ class KubelintServer(LanguageServer):
         items: list[tuple[types.Diagnostic, Diagnostic | None]] = []
         for d in diags:
             items.append((self.to_lsp(d, lines, flow, codec, project), d))
-        published = _Published(project, lines, items)
+        published = _Published(project, text, lines, items)
         previous = self.published.get(uri)
         self.published[uri] = published
         if not force and previous is not None and previous.key() == published.key():
@@ -326,6 +329,20 @@ class KubelintServer(LanguageServer):
         spec = project.rules.get(f.rule)
         href = rule_href(spec) if spec is not None else None
         related = self.related(f, project)
+        for line, column, message in d.related:
+            (rl, rc), (rel, rec) = token_range(lines, line, column, flow)
+            related.append(
+                types.DiagnosticRelatedInformation(
+                    location=types.Location(
+                        uri=self._uri_for_name(f.location.file, project),
+                        range=types.Range(
+                            start=codec.position_to_client_units(lines, ServerTextPosition(rl, rc)),
+                            end=codec.position_to_client_units(lines, ServerTextPosition(rel, rec)),
+                        ),
+                    ),
+                    message=message,
+                )
+            )
         return types.Diagnostic(
             range=rng,
             message=f.message,
@@ -359,6 +376,10 @@ class KubelintServer(LanguageServer):
                 )
             )
         return out
+
+    def _uri_for_name(self, name: str, project: Project) -> str:
+        path = Path(name)
+        return self._uri_for(path if path.is_absolute() else (project.base / path).resolve())
 
     def forget_document(self, uri: str) -> None:
         handle = self.pending.pop(uri, None)

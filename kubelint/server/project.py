@@ -40,6 +40,7 @@ from kubelint.lintset import LintSet
 from kubelint.model import K8sObject
 from kubelint.runner import Catalog
 from kubelint.selection import ActiveRule
+from kubelint.server.related import Related, related_locations
 from kubelint.sources import Skipped, Source, collect
 from kubelint.suppress import Suppressor
 
@@ -93,6 +94,7 @@ class Diagnostic:
 
     finding: Finding
     obj: K8sObject | None
+    related: list[Related] = field(default_factory=list)  # in the same file
 
 
 @dataclass
@@ -193,6 +195,10 @@ class Project:
         self.baseline = baseline
         self.notes = notes
         self.rules = {r.id: r.spec for r in active}
+        # what kubelint.fix needs: each rule's data (its `autofix`) and params
+        self.fix_rules = {r.id: r.spec.raw for r in active}
+        self.fix_params = {r.id: dict(r.ctx.params) for r in active}
+        self.kubernetes_version = prep.eff.kubernetes_version
         self._new_engine()
 
     def _new_engine(self) -> None:
@@ -382,10 +388,19 @@ class Project:
             if note not in self.notices:
                 self.notices.append(note)
         out: dict[Path, list[Diagnostic]] = {p: [] for p in members}
+        lines: dict[Path, list[str]] = {}
         for f in sorted(kept, key=Finding.sort_key):
             target = wanted.get(f.location.file)
-            if target is not None:
-                out[target].append(Diagnostic(f, owners.get(id(f))))
+            if target is None:
+                continue
+            obj = owners.get(id(f))
+            source = entries.get(target)
+            related: list[Related] = []
+            if source is not None and source.text is not None:
+                if target not in lines:
+                    lines[target] = split_lines(source.text)
+                related = related_locations(f, obj, lines[target], source.objects)
+            out[target].append(Diagnostic(f, obj, related))
         return out
 
     def skip_reason(self, path: Path) -> str | None:

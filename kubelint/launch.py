@@ -1,0 +1,30 @@
+"""The ``kubelint`` executable and ``python -m kubelint``.
+
+``kubelint --version`` is answered here and ``kubelint lint …`` is parsed by kubelint.fastpath
+(from the same option declarations), without loading the typer layer, whose import costs more
+than a one-file lint; everything else, and any command line the fast parser is unsure about,
+runs kubelint.cli (typer).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from kubelint import __version__
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if args == ["--version"]:
+        sys.stdout.write(f"kubelint {__version__}\n")
+        sys.stdout.flush()
+        return
+    if args[:1] == ["lint"]:
+        from kubelint import fastpath
+
+        settings = fastpath.parse_lint(args[1:])
+        if settings is not None:
+            sys.exit(fastpath.run_lint(settings))
+    from kubelint.cli import main as cli_main
+
+    cli_main()
