@@ -18,8 +18,11 @@ from typing import Any, TypeVar
 import jsonschema_rs
 
 from kubelint.findings import Severity
+from kubelint.message_template import TemplateError
+from kubelint.message_template import check as check_template
 from kubelint.messages import suggest
 from kubelint.resources import load_schema
+from kubelint.schema_compile import SchemaCompileError, compile_schema, explain
 
 T = TypeVar("T")
 CUSTOM_OWNER = "custom:"  # owner prefix of custom rule directories (never cached)
@@ -60,19 +63,20 @@ class RuleSpec:
     def validate_params(self, params: Mapping[str, Any], where: str) -> dict[str, Any]:
         merged = {**self.default_params(), **params}
         if self.params_schema:
-            if jsonschema_rs.validator_for(dict(self.params_schema)).is_valid(merged):
+            try:
+                validator = compile_schema(dict(self.params_schema))
+            except SchemaCompileError as exc:
+                raise CatalogError(f"{self.origin}: invalid params schema: {exc}") from exc
+            if validator.is_valid(merged):
                 return merged
-            # Slow path only to explain the error well.
-            import jsonschema
-
-            validator = jsonschema.Draft202012Validator(self.params_schema)
-            errors = sorted(validator.iter_errors(merged), key=lambda e: list(e.path))
+            # The compiled validator explains the error too: params patterns run on the
+            # linear-time engine only, whatever the config holds.
+            errors = explain(validator, merged)
             if errors:
-                err = errors[0]
-                loc = ".".join(str(p) for p in err.absolute_path)
+                loc, message = errors[0]
                 raise CatalogError(
                     f"{where}: invalid params for rule {self.id}"
-                    f"{' at ' + loc if loc else ''}: {err.message}"
+                    f"{' at ' + loc if loc else ''}: {message}"
                 )
         elif params:
             raise CatalogError(f"{where}: rule {self.id} takes no params")
@@ -109,14 +113,52 @@ def _load_yaml(path: Path) -> Any:
     return result.documents[0].data
 
 
+def _describe(err: Any) -> str:
+    """What is wrong, in terms of the schema only: a rule file's content (which may be any
+    file a misconfigured path reached) is never quoted back."""
+    keyword: Any = err.validator
+    expected: Any = err.validator_value
+    if keyword == "type":
+        wanted = expected if isinstance(expected, str) else " or ".join(map(str, expected))
+        return f"expected {wanted}, got {_json_type(err.instance)}"
+    if keyword == "required":
+        missing = [k for k in expected if isinstance(err.instance, dict) and k not in err.instance]
+        return f"missing required key {', '.join(missing) or expected}"
+    if keyword in ("additionalProperties", "unevaluatedProperties"):
+        known = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
+        instance: Any = err.instance if isinstance(err.instance, dict) else {}
+        extra = [str(k)[:40] for k in instance if k not in known]
+        return f"unknown key {', '.join(extra[:3])} (schemas/rule.schema.json lists the keys)"
+    if keyword in ("enum", "const"):
+        allowed = expected if isinstance(expected, list) else [expected]
+        return f"must be one of {', '.join(map(str, allowed))}"
+    if keyword == "format" and expected == "regex":
+        return "not a valid regular expression"
+    return f"fails the {keyword!s} constraint ({expected!s:.80})"
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
 @cache
 def _rule_validator() -> Any:
     return jsonschema_rs.validator_for(load_schema("rule.schema.json"))
 
 
-def parse_rule(data: Any, origin: str) -> RuleSpec:
+def parse_rule(data: Any, origin: str, where: str | None = None) -> RuleSpec:
     """Validate one rule definition. The compiled (Rust) validators make this cheap enough for
-    every run; the pure-Python validator is only used to explain an invalid file well."""
+    every run; the pure-Python validator is only used to explain an invalid file well.
+    Errors name ``where`` (the file as the user knows it) when given, else ``origin``."""
+    shown = where or origin
     errors: list[Any] = []
     if not _rule_validator().is_valid(data):
         import jsonschema  # pure Python: only to explain an invalid file well
@@ -128,7 +170,7 @@ def parse_rule(data: Any, origin: str) -> RuleSpec:
     if errors:
         err = errors[0]
         loc = "/".join(str(p) for p in err.absolute_path) or "(top level)"
-        raise CatalogError(f"{origin}: invalid rule at {loc}: {err.message}")
+        raise CatalogError(f"{shown}: invalid rule at {loc}: {_describe(err)}")
     params = data.get("params") or {}
     for schema in (params, data.get("schema")):
         if isinstance(schema, dict) and not jsonschema_rs.meta.is_valid(schema):
@@ -137,8 +179,22 @@ def parse_rule(data: Any, origin: str) -> RuleSpec:
             try:
                 jsonschema.Draft202012Validator.check_schema(schema)
             except jsonschema.SchemaError as exc:
-                message = f"{origin}: invalid JSON Schema in rule: {exc.message}"
+                loc = "/".join(str(p) for p in exc.absolute_path)
+                at = f" at {loc}" if loc else ""
+                message = f"{shown}: invalid JSON Schema in rule{at}: {_describe(exc)}"
                 raise CatalogError(message) from exc
+    for key in ("params", "schema"):
+        schema = data.get(key)
+        if isinstance(schema, dict):
+            try:  # refs, nesting and regexes, exactly as the run will compile it
+                compile_schema(schema)
+            except SchemaCompileError as exc:
+                raise CatalogError(f"{shown}: invalid JSON Schema in rule ({key}): {exc}") from exc
+    if isinstance(data.get("message"), str):
+        try:
+            check_template(data["message"])
+        except TemplateError as exc:
+            raise CatalogError(f"{shown}: invalid message template: {exc}") from exc
     return RuleSpec(
         id=data["id"],
         summary=data["summary"],
@@ -179,7 +235,7 @@ def _load_dir(owner: str, directory: Path) -> list[RuleSpec]:
     def parse() -> list[RuleSpec]:
         specs = []
         for path in paths:
-            spec = parse_rule(_load_yaml(path), f"{owner}:{path.name}")
+            spec = parse_rule(_load_yaml(path), f"{owner}:{path.name}", _shown_path(path))
             if spec.id != path.stem:
                 raise CatalogError(f"{path}: rule id {spec.id!r} does not match the file name")
             specs.append(spec)
@@ -188,6 +244,14 @@ def _load_dir(owner: str, directory: Path) -> list[RuleSpec]:
     specs = _cached_parse("rules", owner, directory, signature, parse)
     _DIR_CACHE[(owner, directory)] = (signature, specs)
     return specs
+
+
+def _shown_path(path: Path) -> str:
+    """A rule file as the user knows it: relative to the current directory when below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
 
 
 def _cached_parse(

@@ -1,15 +1,20 @@
 """The configuration file (.kubelint.yaml): discovery, validation with exact positions, merging.
 
 The file is found in the current directory or a parent up to the repository root (the first
-directory holding ``.git``), or named with ``--config``. It is validated against
-schemas/config.schema.json; every error names the file, line and key and suggests the closest
-valid key or rule ID. Command-line flags override it.
+directory holding ``.git``; outside a repository only the current directory), or named with
+``--config``. Discovery never climbs into a directory owned by another user or writable by
+everyone, and never uses a config file owned by another user (see find_config). It is
+validated against schemas/config.schema.json; every error names the file, line and key and
+suggests the closest valid key or rule ID. Command-line flags override it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import os
+import stat
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,17 +80,67 @@ class Config:
         return {r: str(c["severity"]) for r, c in self.rules.items() if "severity" in c}
 
 
-def find_config(start: Path | None = None) -> Path | None:
-    """The nearest .kubelint.yaml from ``start`` up to the repository root."""
+def _trusted(st: os.stat_result) -> bool:
+    """Owned by the current user (or root) and not writable by everyone."""
+    owner_ok = st.st_uid in (os.geteuid(), 0) if hasattr(os, "geteuid") else True
+    return owner_ok and not st.st_mode & stat.S_IWOTH
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"kubelint: {message}\n")
+
+
+def find_config(start: Path | None = None, warn: Callable[[str], None] = _warn) -> Path | None:
+    """The nearest .kubelint.yaml from ``start`` up to the repository root.
+
+    Discovery trusts only what the user controls: it never climbs into a directory owned by
+    another user or writable by everyone (``/tmp``, a shared workspace), and stops at the
+    repository root (``.git``). A config file owned by another user or writable by everyone is
+    ignored with a warning, never used silently.
+    """
     here = (start or Path.cwd()).resolve()
+    chain: list[Path] = []
+    in_repository = False
     for directory in (here, *here.parents):
+        try:
+            trusted = _trusted(directory.stat())
+        except OSError:
+            break
+        if chain and not trusted:
+            break  # never climb into another user's or a world-writable directory
+        chain.append(directory)
+        if (directory / ".git").exists():
+            in_repository = True
+            break
+    if not in_repository:
+        chain = chain[:1]  # outside a repository only the current directory counts
+    for directory in chain:
         for name in CONFIG_NAMES:
             candidate = directory / name
-            if candidate.is_file():
-                return candidate
-        if (directory / ".git").exists():
-            return None
+            try:
+                st = candidate.stat()
+            except OSError:
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            if not _trusted(st):
+                warn(
+                    f"ignoring {candidate}: owned by another user or writable by everyone "
+                    "(name it with --config to use it)"
+                )
+                return None
+            return candidate
     return None
+
+
+def repository_root(start: Path) -> Path:
+    """The git top level holding ``start`` (the nearest directory with ``.git``), else
+    ``start`` itself."""
+    start = Path(os.path.realpath(start))
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return start
 
 
 def _where(path: Path, positions: PositionIndex, pointer: str, at: str = "key") -> str:
@@ -227,9 +282,27 @@ def load_config(
             for k, v in (data.get("rules") or {}).items()
         },
         exemptions=exemptions,
-        custom_rules=[base / p for p in data.get("customRules") or []],
+        custom_rules=_custom_rules(data.get("customRules") or [], path, positions),
         foreign_suppressions=bool(data.get("foreignSuppressions", True)),
     )
+
+
+def _custom_rules(entries: list[str], path: Path, positions: PositionIndex) -> list[Path]:
+    """customRules directories, which must lie inside the repository holding the config file
+    (a directory elsewhere is named on the command line with --rules-dir)."""
+    root = repository_root(path.parent)
+    out: list[Path] = []
+    for i, entry in enumerate(entries):
+        directory = path.parent / entry
+        target = Path(os.path.realpath(directory))
+        if not (target == root or target.is_relative_to(root)):
+            where = _where(path, positions, join("/customRules", i), "value")
+            raise ConfigError(
+                f'{where}: customRules entry "{entry}" lies outside the repository ({root}); '
+                "give a directory outside it on the command line with --rules-dir"
+            )
+        out.append(directory)
+    return out
 
 
 def _describe(

@@ -7,11 +7,10 @@ The validator is compiled once per rule by activation (kubelint.selection).
 
 from __future__ import annotations
 
-from typing import Any
-
 import jsonschema_rs
 
 from kubelint.findings import Violation
+from kubelint.message_template import render as render_message
 from kubelint.messages import show_value
 from kubelint.model import Container, K8sObject, PodSpec, get_path
 from kubelint.positions import to_dotted
@@ -44,20 +43,16 @@ def evaluate(
         seen.add(path)
         value = get_path(target.raw, path[len(base) :]) if path.startswith(base) else None
         template = rule.spec.message or rule.spec.summary
-        message = template.format_map(
-            _Fmt(
-                container=container or "",
-                value=show_value(value),
-                field=to_dotted(path),
-                path=path,
-                kind=target.obj.kind if not isinstance(target, K8sObject) else target.kind,
-                name=target.obj.name if not isinstance(target, K8sObject) else target.name,
-            )
+        message = render_message(  # plain {field} substitution (message_template.py)
+            template,
+            {
+                "container": container or "",
+                "value": show_value(value),
+                "field": to_dotted(path),
+                "path": path,
+                "kind": target.obj.kind if not isinstance(target, K8sObject) else target.kind,
+                "name": target.obj.name if not isinstance(target, K8sObject) else target.name,
+            },
         )
         out.append(Violation(path, message, container=container))
     return out
-
-
-class _Fmt(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"

@@ -163,8 +163,8 @@ class Engine:
         if "invalid-object" in self.enabled:
             for v in problems:
                 self._emit(self.enabled["invalid-object"], obj, v, result)
-        if not obj.kind or not obj.api_version:
-            return False
+        if not obj.kind or not obj.api_version or not obj.names_valid():
+            return False  # too broken to lint: invalid-object says why
         for rule in self.object_rules:
             if rule.spec.kinds and obj.kind not in rule.spec.kinds:
                 continue

@@ -8,11 +8,17 @@ name and pod-template label, so cost grows with the number of objects, not with 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
-from kubelint.lib.labels import DOES_NOT_EXIST, IN, Selector
-from kubelint.model import K8sObject, PodSpec
+from kubelint.lib.labels import DOES_NOT_EXIST, EXISTS, IN, NOT_IN, Selector
+from kubelint.loader import first_problem, read_yaml_file
+from kubelint.model import K8sObject, PodSpec, get_path
+from kubelint.resources import package_data
+
+POD_OWNERS_FILE = "pod-owners.yaml"
 
 
 @dataclass
@@ -32,6 +38,9 @@ class LintSet:
         default_factory=dict, repr=False
     )
     _scale_targets: dict[tuple[str, str, str | None, str], list[K8sObject]] | None = field(
+        default=None, repr=False
+    )
+    _owners_by_ns: dict[str | None, list[tuple[K8sObject, dict[str, Any] | None]]] | None = field(
         default=None, repr=False
     )
 
@@ -102,6 +111,27 @@ class LintSet:
         else:
             pool = self.pods_in(namespace)
         return [pod for pod in pool if selector.matches(pod.labels)]
+
+    def pod_owner(self, namespace: str | None, selector: Selector) -> K8sObject | None:
+        """A custom resource in ``namespace`` from which an operator may create pods that
+        ``selector`` matches (data/pod-owners.yaml), or None.
+
+        Selector rules call this before saying "selects nothing": kube-prometheus's Services
+        select the pods the Prometheus Operator makes from a ``Prometheus`` resource.
+        """
+        if self._owners_by_ns is None:
+            owners: dict[str | None, list[tuple[K8sObject, dict[str, Any] | None]]] = defaultdict(
+                list
+            )
+            for obj in self.objects:
+                may_own, labels = pod_owner_labels(obj)
+                if may_own:
+                    owners[obj.namespace].append((obj, labels))
+            self._owners_by_ns = dict(owners)
+        for obj, labels in self._owners_by_ns.get(namespace, ()):
+            if labels is None or may_match_partial(selector, labels):
+                return obj
+        return None
 
     def in_namespace(self, kind: str, namespace: str | None) -> list[K8sObject]:
         """Objects of ``kind`` in ``namespace`` (after defaulting)."""
@@ -235,4 +265,78 @@ def _may_match(
         return False
     if operator == IN:
         return any(test(name, value) for value in values)
+    return True
+
+
+# --- pods created by operators from custom resources -------------------------------------------
+
+
+def is_custom_group(group: str) -> bool:
+    """A CRD-provided API group: it has a dot (the core, apps, batch, policy, autoscaling and
+    extensions groups have none, and CRD groups must) and is not a Kubernetes ``*.k8s.io``
+    group."""
+    return "." in group and not group.endswith(".k8s.io")
+
+
+@cache
+def _pod_owner_table() -> tuple[dict[tuple[str, str], str], frozenset[tuple[str, str]]]:
+    """((group, kind) -> labels pointer, (group, kind or "*") that never create pods)."""
+    _, loaded = read_yaml_file(package_data(POD_OWNERS_FILE))
+    p = first_problem(loaded)
+    if (
+        p is not None
+        or len(loaded.documents) != 1
+        or not isinstance(loaded.documents[0].data, dict)
+    ):
+        where = f":{p.line}: {p.message}" if p is not None else ": not one mapping"
+        raise ValueError(f"{POD_OWNERS_FILE}{where}")
+    data = loaded.documents[0].data
+    labels: dict[tuple[str, str], str] = {}
+    for row in data.get("podLabels") or ():
+        for kind in row["kinds"]:
+            labels[(row["group"], kind)] = row["labels"]
+    never = frozenset(
+        (row["group"], kind) for row in data.get("noPods") or () for kind in row.get("kinds", ["*"])
+    )
+    return labels, never
+
+
+def pod_owner_labels(obj: K8sObject) -> tuple[bool, dict[str, Any] | None]:
+    """(whether an operator may create pods from ``obj``, the labels those pods carry).
+
+    Not a custom resource, a known configuration kind, or a resource linted through its own
+    pod template: (False, None). The labels are a dict (plus labels the operator adds) when the
+    data knows where they are written, else None: they may be anything."""
+    group = obj.group
+    if not is_custom_group(group) or obj.pod is not None:
+        return False, None
+    labels_at, never = _pod_owner_table()
+    if (group, obj.kind) in never or (group, "*") in never:
+        return False, None
+    pointer = labels_at.get((group, obj.kind))
+    if pointer is None:
+        return True, None
+    written = get_path(obj.raw, pointer)
+    return True, dict(written) if isinstance(written, Mapping) else {}
+
+
+def may_match_partial(selector: Selector, labels: Mapping[str, Any]) -> bool:
+    """Whether ``selector`` can match a pod that carries ``labels`` plus labels unknown here:
+    only a requirement on a written label can fail."""
+    for key, value in selector.match_labels:
+        if key in labels and labels[key] != value:
+            return False
+    for requirement in selector.expressions:
+        key, op = requirement.key, requirement.operator
+        if key not in labels:
+            continue
+        value = labels[key]
+        if op == IN and value not in requirement.values:
+            return False
+        if op == NOT_IN and value in requirement.values:
+            return False
+        if op == DOES_NOT_EXIST:
+            return False
+        if op not in (IN, NOT_IN, EXISTS, DOES_NOT_EXIST):
+            return False
     return True

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kubelint.findings import ObjectRef, Violation
+from kubelint.k8s_names import api_version_problem, kind_problem, valid_api_version, valid_kind
 from kubelint.positions import join
 
 if TYPE_CHECKING:
@@ -443,6 +444,11 @@ class K8sObject:
                     )
         return pod, problems
 
+    def names_valid(self) -> bool:
+        """Whether kind and apiVersion follow the Kubernetes name syntax (k8s_names.py)."""
+        raw = self.raw
+        return valid_kind(raw.get("kind")) and valid_api_version(raw.get("apiVersion"))
+
     def shape_problems(self) -> list[Violation]:
         """invalid-object problems of this object (computed once; includes pod-spec shapes)."""
         if self._shape is not None:
@@ -462,10 +468,23 @@ class K8sObject:
                 problems.append(
                     Violation(f"/{key}", f"{key} must be a string, not {type_name(raw[key])}")
                 )
+        if not self.names_valid():
+            kind, api = raw.get("kind"), raw.get("apiVersion")
+            if isinstance(kind, str) and kind and not valid_kind(kind):
+                problems.append(Violation("/kind", kind_problem(kind)))
+            if isinstance(api, str) and api and not valid_api_version(api):
+                problems.append(Violation("/apiVersion", api_version_problem(api)))
         meta = raw.get("metadata")
         if meta is not None and not isinstance(meta, dict):
             problems.append(
                 Violation("/metadata", f"metadata must be a mapping, not {type_name(meta)}")
+            )
+        elif isinstance(meta, dict) and "name" in meta and not isinstance(meta["name"], str):
+            problems.append(
+                Violation(
+                    "/metadata/name",
+                    f"metadata.name must be a string, not {type_name(meta['name'])}",
+                )
             )
         elif has_kind and has_api and self.kind not in KINDS_WITHOUT_NAME and not self.name:
             problems.append(

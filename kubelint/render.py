@@ -19,6 +19,12 @@ from pathlib import Path
 
 from kubelint.kustomization import kustomization_file, read_kustomization
 from kubelint.mapping import HelmMapper, KustomizeMapper
+from kubelint.render_guard import (
+    RenderGuardError,
+    check_namespace,
+    check_release_name,
+    remote_entries,
+)
 from kubelint.sources import (
     VENDORED_DIRS,
     Skipped,
@@ -61,6 +67,7 @@ class RenderOptions:
     helm_auto: bool = False
     kustomize: list[str] = field(default_factory=list)  # directories (--kustomize)
     kustomize_auto: bool = False
+    kustomize_allow_remote: bool = False  # let kustomize fetch remote resources/bases
 
 
 # --- tools --------------------------------------------------------------------------------------
@@ -110,11 +117,17 @@ def helm_sources(chart: str, opts: RenderOptions) -> list[Source]:
     helm = find_helm(opts.helm_bin)
     if helm is None:
         raise RenderError(HELM_MISSING)
+    try:  # values that reach helm as arguments must not look like options
+        check_release_name(opts.release_name)
+        if opts.namespace:
+            check_namespace(opts.namespace)
+    except RenderGuardError as exc:
+        raise RenderError(str(exc)) from exc
     shown = display_name(chart_dir)
     out: list[Source] = []
     values_sets: list[str | None] = list(opts.values_sets) or [None]
     for values_set in values_sets:
-        cmd = [helm, "template", opts.release_name, str(chart_dir), "--include-crds"]
+        cmd = [helm, "template", "--include-crds"]
         if opts.namespace:
             cmd += ["--namespace", opts.namespace]
         for f in opts.values:
@@ -124,6 +137,7 @@ def helm_sources(chart: str, opts: RenderOptions) -> list[Source]:
                 cmd += ["--values", f]
         for s in opts.set_values:
             cmd += ["--set", s]
+        cmd += ["--", opts.release_name, str(chart_dir)]  # positionals are never options
         name = f"helm template {shown}" + (f" -f {values_set}" if values_set else "")
         data = _run(cmd, name)
         mapper = HelmMapper(
@@ -140,12 +154,19 @@ def helm_sources(chart: str, opts: RenderOptions) -> list[Source]:
 # --- Kustomize ----------------------------------------------------------------------------------
 
 
-def kustomize_source(directory: str) -> Source:
-    """``kustomize build`` of ``directory`` with origin annotations, mapped to its sources."""
+def kustomize_source(directory: str, allow_remote: bool = False) -> Source:
+    """``kustomize build`` of ``directory`` with origin annotations, mapped to its sources.
+
+    Remote resources and bases are refused before anything runs (render_guard.py) unless
+    ``allow_remote``."""
     target = Path(os.path.realpath(directory))
     kfile = kustomization_file(target)
     if kfile is None:
         raise RenderError(f"{directory}: no kustomization.yaml in this directory")
+    if not allow_remote:
+        remote = remote_entries(target)
+        if remote:
+            raise RenderError("\n".join(r.message(display_name(r.file)) for r in remote))
     tool = find_kustomize()
     if tool is None:
         raise RenderError(KUSTOMIZE_MISSING)
@@ -164,7 +185,7 @@ def kustomize_source(directory: str) -> Source:
             f"resources:\n- {_yaml_str(rel)}\n",
             encoding="utf-8",
         )
-        data = _run([*tool, wrapper], name, cwd=wrapper)
+        data = _run([*tool, "--", wrapper], name, cwd=wrapper)
     mapper = KustomizeMapper(Path(wrapper), target, fallback=kfile)
     return Source(name=name, path=None, data=data, lint_set=f"kustomize:{shown}", mapper=mapper)
 
@@ -252,7 +273,7 @@ def render_all(
     for chart in opts.helm:
         out.extend(helm_sources(chart, opts))
     for directory in opts.kustomize:
-        out.append(kustomize_source(directory))
+        out.append(kustomize_source(directory, opts.kustomize_allow_remote))
     tree = [p for p in paths if p != "-"]
     if not tree:
         return out, skipped, errors
@@ -280,7 +301,7 @@ def render_all(
             if root in explicit:
                 continue
             try:
-                built.append(kustomize_source(os.path.relpath(root)))
+                built.append(kustomize_source(os.path.relpath(root), opts.kustomize_allow_remote))
             except RenderError as exc:
                 errors.append(str(exc))
                 continue

@@ -10,15 +10,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import jsonschema_rs
+from typing import TYPE_CHECKING, Any
 
 from kubelint.catalog import CatalogError, Profile, RuleSpec, profile_rules
 from kubelint.checks import CheckContext, CheckFn, check_target
 from kubelint.findings import Severity
 from kubelint.messages import suggest
 from kubelint.options import Options, UsageError
+from kubelint.schema_compile import SchemaCompileError, compile_schema
+
+if TYPE_CHECKING:
+    import jsonschema_rs
 
 _TARGET_NAMES = {
     "object": "K8sObject",
@@ -141,6 +143,9 @@ def activate(
                     message = f"configuration: invalid params for rule {rid}: {exc}"
                     raise UsageError(message) from exc
         elif spec.schema is not None:
-            rule.validator = jsonschema_rs.validator_for(spec.schema)
+            try:  # offline, local refs only, linear-time regexes (schema_compile.py)
+                rule.validator = compile_schema(spec.schema)
+            except SchemaCompileError as exc:
+                raise UsageError(f"{spec.origin}: invalid JSON Schema in rule: {exc}") from exc
         active.append(rule)
     return active

@@ -360,6 +360,13 @@ class Settings:
         commands=_FINDINGS,
         panel=HELM,
     )
+    kustomize_allow_remote: bool = flag(
+        "--kustomize-allow-remote",
+        help="Let kustomize fetch remote resources and bases (refused by default).",
+        default=False,
+        commands=_FINDINGS,
+        panel=HELM,
+    )
     kustomize_root: str | None = flag(
         "--kustomize-root",
         help="Directory piped `kustomize build` output was built from.",
@@ -398,6 +405,7 @@ class Settings:
             helm_auto=self.helm_auto,
             kustomize=self.kustomize,
             kustomize_auto=self.kustomize_auto,
+            kustomize_allow_remote=self.kustomize_allow_remote,
         )
 
 

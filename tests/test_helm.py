@@ -141,8 +141,10 @@ def test_values_sets_render_separately_and_tag_findings(in_root: Path, tmp_path:
     assert run.exit_code == 1, run.stderr
     calls = (tmp_path / "calls").read_text().splitlines()
     assert len(calls) == 2
-    assert calls[0].startswith(f"template rel {CHART} --include-crds --values base.yaml")
+    assert calls[0].startswith("template --include-crds --values base.yaml")
     assert "--values dev.yaml --set a=b" in calls[0] and "--values prod.yaml" in calls[1]
+    # Positional arguments follow `--`: a release name or chart path is never an option.
+    assert all(call.endswith(f" -- rel {CHART}") for call in calls)
     findings = run.json()["findings"]
     assert sorted(f["message"].rsplit(" ", 2)[-1] for f in findings) == ["dev.yaml]", "prod.yaml]"]
     for f in findings:

@@ -155,7 +155,11 @@ def pdb_selects_nothing(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violat
                 obj=pdb,
             )
             continue
-        if knows_pods and not lint_set.select_pods(pdb.namespace, selector):
+        if (
+            knows_pods
+            and not lint_set.select_pods(pdb.namespace, selector)
+            and not lint_set.pod_owner(pdb.namespace, selector)
+        ):
             yield Violation(
                 "/spec/selector",
                 f'PodDisruptionBudget "{pdb.name}" selector {{{selector}}} matches no pod '

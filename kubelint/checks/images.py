@@ -70,17 +70,31 @@ def image_not_pinned_by_digest(c: Container, ctx: CheckContext) -> Iterator[Viol
 
 @check("image_pull_policy_not_always")
 def image_pull_policy_not_always(c: Container, ctx: CheckContext) -> Iterator[Violation]:
-    """An explicit pull policy other than Always, on an image a digest does not pin."""
+    """The effective pull policy is not Always, on an image a digest does not pin: a written
+    value other than Always, or none on a tagged image that is not ``:latest`` (the API server
+    defaults that to IfNotPresent; untagged and ``:latest`` images default to Always)."""
     policy = c.raw.get("imagePullPolicy")
-    if policy is None or policy == "Always":
+    if policy == "Always":
         return
     found = _image(c)
     if found is None or found[1].is_pinned:
         return
+    image, ref = found
+    if policy is None:
+        if ref.tag is None or ref.tag == "latest":
+            return
+        yield Violation(
+            c.at("imagePullPolicy"),
+            f'container "{c.name}" does not set imagePullPolicy, so the API server defaults it '
+            f'to "IfNotPresent" for image "{image}" (tagged, no digest): a node may run a stale '
+            "or tampered copy of the tag",
+            container=c.name,
+        )
+        return
     shown = f'"{policy}"' if isinstance(policy, str) else repr(policy)
     yield Violation(
         c.at("imagePullPolicy"),
-        f'container "{c.name}" sets imagePullPolicy {shown} for image "{found[0]}", which no '
+        f'container "{c.name}" sets imagePullPolicy {shown} for image "{image}", which no '
         "digest pins: a node may run a stale or tampered copy of the tag",
         container=c.name,
     )

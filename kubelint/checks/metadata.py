@@ -232,6 +232,16 @@ def missing_required_annotation(obj: K8sObject, ctx: CheckContext) -> Iterator[V
 # --- missing-namespace ----------------------------------------------------------------------
 
 
+def _built_in_object(obj: K8sObject, namespace: object) -> bool:
+    """The ServiceAccount ``default`` (any namespace) or the Service ``default/kubernetes``:
+    objects the cluster creates itself, which cannot be moved to another namespace."""
+    if obj.group != "":
+        return False
+    if obj.kind == "ServiceAccount" and obj.name == "default":
+        return True
+    return obj.kind == "Service" and obj.name == "kubernetes" and namespace in (None, "", "default")
+
+
 @check("missing_namespace")
 def missing_namespace(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violation]:
     """Namespaced objects without metadata.namespace (or in ``default``).
@@ -239,7 +249,9 @@ def missing_namespace(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violatio
     Built-in cluster-scoped kinds never fire. A custom resource is judged by its
     CustomResourceDefinition when the lint set holds it; without one, kinds named
     ``Cluster*`` (ClusterIssuer, ClusterSecretStore, ...) are taken as cluster-scoped, the
-    convention CRD authors follow.
+    convention CRD authors follow. The objects every cluster has and nobody can move (the
+    ServiceAccount ``default`` of any namespace, the Service ``default/kubernetes``) never fire:
+    a manifest for them is hardening them where they are.
     """
     scopes: dict[tuple[str, str], str] = {}
     for crd in lint_set.of_kind("CustomResourceDefinition"):
@@ -258,6 +270,8 @@ def missing_namespace(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violatio
         if scope == "Cluster" or (scope is None and obj.kind.startswith("Cluster")):
             continue
         namespace = obj.metadata.get("namespace")
+        if _built_in_object(obj, namespace):
+            continue
         if namespace is None or namespace == "":
             yield Violation(
                 "/metadata/namespace",

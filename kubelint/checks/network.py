@@ -71,6 +71,12 @@ def selected_pods(lint_set: LintSet, policy: K8sObject) -> list[PodSpec]:
     return lint_set.select_pods(policy.namespace, selector)
 
 
+def _may_select(lint_set: LintSet, policy: K8sObject) -> bool:
+    """Whether pods an operator creates from a custom resource may be the policy's."""
+    selector = pod_selector(policy)
+    return selector is not None and lint_set.pod_owner(policy.namespace, selector) is not None
+
+
 def _rules(policy: K8sObject, direction: str) -> list[tuple[int, dict[str, Any]]]:
     field, _ = DIRECTIONS[direction]
     items = _spec(policy).get(field)
@@ -127,7 +133,9 @@ def network_policy_selects_nothing(lint_set: LintSet, ctx: CheckContext) -> Iter
         selector = pod_selector(policy)
         if selector is None or selector.empty:
             continue
-        if not lint_set.select_pods(policy.namespace, selector):
+        if lint_set.select_pods(policy.namespace, selector):
+            continue
+        if lint_set.pod_owner(policy.namespace, selector) is None:
             yield Violation(
                 "/spec/podSelector",
                 f'NetworkPolicy "{policy.name}" podSelector {{{selector}}} matches no pod '
@@ -146,7 +154,7 @@ def network_policy_allows_all(lint_set: LintSet, ctx: CheckContext) -> Iterator[
     knows_pods = lint_set.has_workloads or lint_set.complete
     for policy in network_policies(lint_set):
         types = policy_types(policy)
-        if knows_pods and not selected_pods(lint_set, policy):
+        if knows_pods and not selected_pods(lint_set, policy) and not _may_select(lint_set, policy):
             continue
         for direction in (INGRESS, EGRESS):
             if direction not in types:
@@ -177,12 +185,19 @@ def network_policy_allows_all(lint_set: LintSet, ctx: CheckContext) -> Iterator[
                     if not isinstance(block, dict):
                         continue
                     cidr = block.get("cidr")
-                    if cidr in OPEN_CIDRS and not block.get("except"):
-                        yield Violation(
-                            join(rule_ptr, peers_field, j, "ipBlock", "cidr"),
-                            f"{label} allows ipBlock {cidr}: {field} traffic {whence} is allowed",
-                            obj=policy,
-                        )
+                    if cidr not in OPEN_CIDRS:
+                        continue
+                    excepted = block.get("except")
+                    but, where = "", whence
+                    if isinstance(excepted, list) and excepted:
+                        ranges = ", ".join(str(e) for e in excepted)
+                        but = f" except only {ranges}"
+                        where = f"{whence.split()[0]} every public address"
+                    yield Violation(
+                        join(rule_ptr, peers_field, j, "ipBlock", "cidr"),
+                        f"{label} allows ipBlock {cidr}{but}: {field} traffic {where} is allowed",
+                        obj=policy,
+                    )
 
 
 @check("network_policy_peer_selects_nothing")
@@ -213,6 +228,8 @@ def network_policy_peer_selects_nothing(
                     except SelectorError:
                         continue
                     if selector.empty or lint_set.select_pods(policy.namespace, selector):
+                        continue
+                    if lint_set.pod_owner(policy.namespace, selector) is not None:
                         continue
                     yield Violation(
                         join("/spec", field, i, peers_field, j, "podSelector"),

@@ -15,6 +15,7 @@ from typing import Any
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
 from kubelint.lib.rbac import (
+    ADMIN_VERBS,
     RBAC_GROUP,
     WILDCARD,
     Grant,
@@ -439,8 +440,9 @@ def cluster_admin_binding(lint_set: LintSet, ctx: CheckContext) -> Iterator[Viol
             full = next((r for r in _rules_of(role) if is_full_wildcard(r)), None)
             if full is None:
                 continue
+            verbs = '"*" verbs' if WILDCARD in full.verbs else ", ".join(ADMIN_VERBS)
             what = (
-                f'{kind} "{name}", which grants "*" verbs on "*" resources (rule '
+                f'{kind} "{name}", which grants {verbs} on "*" resources (rule '
                 f"{full.index + 1}, the equivalent of cluster-admin),"
             )
         subjects = [

@@ -7,8 +7,10 @@ unmistakable whatever the name. Secret values are never echoed in messages.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterator
+from urllib.parse import parse_qsl, urlsplit
 
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
@@ -48,6 +50,69 @@ REFERENCE_SUFFIXES: tuple[tuple[str, ...], ...] = (
     ("secret", "name"),
     ("secret", "ref"),
 )
+
+# Trailing words that make a name a setting about a secret, not the secret itself
+# (``PASSWORD_MIN_LENGTH``, ``TOKEN_TTL``, ``PASSWORD_AUTH_ENABLED``, ``TOKEN_ALGORITHM``).
+SETTING_SUFFIXES = frozenset(
+    {
+        "enabled",
+        "enable",
+        "disabled",
+        "disable",
+        "ttl",
+        "seconds",
+        "length",
+        "expiry",
+        "expiration",
+        "timeout",
+        "lifetime",
+        "interval",
+        "policy",
+        "algorithm",
+        "type",
+        "mode",
+        "encryption",
+    }
+)
+# Names of well-known credentials that the word list does not catch (shell-style patterns,
+# matched case-insensitively on the whole name). A bare ``KEY`` is not a secret word: these
+# are the vendors' own variable names.
+CREDENTIAL_NAMES = (
+    "AZURE_*_KEY",
+    "AZURE_*KEY",
+    "ARM_ACCESS_KEY",
+    "OCI_CLI_KEY_CONTENT",
+    "OCI_*_KEY_CONTENT",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "GOOGLE_API_KEY",
+    "*_MASTER_KEY",
+    "*_ENCRYPTION_KEY",
+    "*_SIGNING_KEY",
+    "*_LICENSE_KEY",
+    "*_APP_KEY",
+    "RABBITMQ_ERLANG_COOKIE",
+    "*_ERLANG_COOKIE",
+    "*_PASSPHRASE",
+)
+_CREDENTIAL_NAME = re.compile(
+    "|".join(fnmatch.translate(p) for p in CREDENTIAL_NAMES), re.IGNORECASE
+)
+
+# Values that cannot be a credential: YAML 1.1 booleans and yes/no words, numbers, durations.
+_FLAG_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off"})
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_DURATION = re.compile(
+    r"(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h|d|w))+"
+    r"|P(?:\d+[YMWD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?",
+    re.IGNORECASE,
+)
+# A URL with a password in its user info (``postgres://app:hunter2@db/app``), anywhere in a
+# value. A reference in the password's place (``$(DB_PASSWORD)``, ``${PASS}``, ``{{ .pw }}``,
+# ``<password>``, ``%s``) is not a literal password.
+_URL_PASSWORD = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:]*:([^\s/?#@]+)@[^\s/?#@]")
+_URL_QUERY = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s?#]*\?([^\s#]+)")
+_PLACEHOLDER = re.compile(r"^(?:\$\(|\$\{|\{\{|<|%|\*+$)")
 
 # Values that are secrets whatever the name says.
 TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -98,6 +163,67 @@ def token_format(value: str) -> str | None:
     return None
 
 
+def is_credential_name(name: str) -> bool:
+    """A vendor's well-known credential variable (``AZURE_STORAGE_KEY``, ``OCI_CLI_KEY_CONTENT``,
+    CREDENTIAL_NAMES)."""
+    return _CREDENTIAL_NAME.fullmatch(name) is not None
+
+
+def names_secret(name: str) -> bool:
+    """Whether the name's last word is a secret word (``ADMIN_PASSWORD``, ``API_KEY``): the
+    variable is the credential itself, so even a number (a PIN, ``123456``) is one."""
+    words = split_words(name)
+    if not words:
+        return False
+    return words[-1] in SECRET_WORDS or (len(words) > 1 and (words[-2], words[-1]) in SECRET_PAIRS)
+
+
+def is_setting_name(name: str) -> bool:
+    """``*_ENABLED``, ``*_TTL``, ``*_MIN_LENGTH``, ``*_POLICY``: a setting about a secret."""
+    words = split_words(name)
+    return bool(words) and words[-1] in SETTING_SUFFIXES
+
+
+def url_credentials(value: str) -> str | None:
+    """What credential a URL in ``value`` carries: a literal password in its user info, or a
+    secret-looking query parameter (``?token=…``, ``&password=…``); else None."""
+    if "://" not in value:
+        return None
+    if any(not _PLACEHOLDER.match(m.group(1)) for m in _URL_PASSWORD.finditer(value)):
+        return "a URL with a password in it"
+    for m in _URL_QUERY.finditer(value):
+        for key, item in parse_qsl(m.group(1), keep_blank_values=True):
+            if item and secret_word(key) is not None and not _PLACEHOLDER.match(item):
+                return f'a URL with a "{key}" query parameter'
+    return None
+
+
+def _plain_url(value: str) -> bool:
+    """A single URL without credentials: no password in its user info and no secret-looking
+    query parameter (``?token=…``)."""
+    if any(c.isspace() for c in value) or "://" not in value:
+        return False
+    try:
+        parts = urlsplit(value)
+        password = parts.password
+    except ValueError:
+        return False
+    return bool(parts.scheme and parts.netloc and not password) and url_credentials(value) is None
+
+
+def cannot_be_credential(value: str) -> bool:
+    """Booleans and yes/no words, numbers, durations and URLs without credentials: values a
+    setting takes (``ALLOW_EMPTY_PASSWORD: "no"``, ``TOKEN_TTL: 3600``). A number still counts
+    for a name that is the credential itself (``ADMIN_PASSWORD: 123456``, see names_secret)."""
+    text = value.strip()
+    return (
+        text.lower() in _FLAG_WORDS
+        or _NUMBER.fullmatch(text) is not None
+        or _DURATION.fullmatch(text) is not None
+        or _plain_url(text)
+    )
+
+
 def _redacted(text: str) -> str:
     """How a secret value is named in messages: never its content."""
     return f"({len(text)} characters, not shown)"
@@ -106,16 +232,27 @@ def _redacted(text: str) -> str:
 def secret_reason(name: str, text: str) -> str | None:
     """Why a name/value pair (env var, ConfigMap entry) holds a literal secret, or None.
 
-    A value in a key/token format always counts. Otherwise the name must contain a
-    secret-looking word, must not be a reference (``*_FILE``, ...), and the value must not be
-    made only of ``$(VAR)`` references to other env vars.
+    A value in a key/token format, or holding a URL with a password in it, always counts.
+    Values that cannot be a credential (booleans, numbers, durations, plain URLs) never do.
+    Otherwise the name must be a well-known credential name, or contain a secret-looking word
+    without being a reference (``*_FILE``, ...) or a setting (``*_ENABLED``, ``*_TTL``, ...),
+    and the value must not be made only of ``$(VAR)`` references to other env vars.
     """
     if not text:
         return None
     fmt = token_format(text)
     if fmt is not None:
         return f"the value looks like {fmt}"
-    if is_reference_name(name) or _ONLY_REFERENCES.fullmatch(text):
+    url = url_credentials(text)
+    if url is not None:
+        return f"the value is {url}"
+    if _ONLY_REFERENCES.fullmatch(text):
+        return None
+    if cannot_be_credential(text) and not (_NUMBER.fullmatch(text) and names_secret(name)):
+        return None
+    if is_credential_name(name):
+        return f'"{name}" is a well-known credential name'
+    if is_reference_name(name) or is_setting_name(name):
         return None
     word = secret_word(name)
     return None if word is None else f'the name contains "{word}"'

@@ -39,7 +39,9 @@ def service_selects_nothing(lint_set: LintSet, ctx: CheckContext) -> Iterator[Vi
         if parsed is None:
             continue
         raw_selector, selector = parsed
-        if not lint_set.select_pods(svc.namespace, selector):
+        if not lint_set.select_pods(svc.namespace, selector) and not lint_set.pod_owner(
+            svc.namespace, selector
+        ):
             shown = ", ".join(f"{k}={v}" for k, v in raw_selector.items())
             yield Violation(
                 "/spec/selector",

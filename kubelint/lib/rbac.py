@@ -181,13 +181,18 @@ def find_grants(
                 yield verb, group, resource, grant
 
 
+# Verbs that, granted on every resource, are cluster-admin in all but name: reading every
+# Secret, creating pods/exec, minting tokens (serviceaccounts/token), rewriting RBAC.
+ADMIN_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete")
+
+
 def is_full_wildcard(rule: PolicyRule) -> bool:
-    """The entry grants ``*`` verbs on ``*`` resources in ``*`` or the core group, unnarrowed:
-    the shape of the built-in cluster-admin role."""
+    """The entry grants ``*`` verbs (or all of ADMIN_VERBS) on ``*`` resources in ``*`` or the
+    core group, unnarrowed: the built-in cluster-admin role in all but name."""
     if rule.named:
         return False
     return (
-        WILDCARD in rule.verbs
+        (WILDCARD in rule.verbs or all(verb in rule.verbs for verb in ADMIN_VERBS))
         and WILDCARD in rule.resources
         and (WILDCARD in rule.api_groups or "" in rule.api_groups)
     )

@@ -32,9 +32,9 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
-
 from kubelint import cache as disk_cache
+from kubelint.k8s_names import valid_api_version, valid_kind
+from kubelint.schema_compile import SchemaCompileError, compile_schema
 
 SCHEMA_PACKAGE = "kubernetes_validate"
 SCHEMA_ROOT = "kubernetes-json-schema"
@@ -239,8 +239,8 @@ def _compile(
     document: dict[str, Any], source: str, version: Version | None = None
 ) -> CompiledSchema:
     try:
-        validator = jsonschema_rs.Draft202012Validator(document, validate_formats=False)
-    except Exception as exc:  # a schema jsonschema-rs cannot compile (bad regex, …)
+        validator = compile_schema(document, draft202012=True, validate_formats=False)
+    except SchemaCompileError as exc:  # a foreign $ref, a bad regex, too deep, …
         raise SchemaLoadError(f"{source}: schema cannot be compiled: {exc}") from exc
     return CompiledSchema(validator, document, source, version)
 
@@ -254,7 +254,9 @@ def builtin_schema(version: Version, api_version: str, kind: str) -> CompiledSch
     if key in _BUILTIN:
         return _BUILTIN[key]
     compiled = None
-    if supports(version) and kind and api_version:
+    # Names are checked before they become part of a file name: `kind: ../../x` or a kind of
+    # 300 characters has no schema, and is never a path.
+    if supports(version) and valid_kind(kind) and valid_api_version(api_version):
         node = _version_dir(version) / schema_file_name(api_version, kind)
         identity = (
             version,
@@ -415,6 +417,8 @@ def convert_crd_schema(node: Any, structural: bool = True) -> Any:
         elif key in ("maximum", "minimum"):
             if node.get("exclusive" + key.capitalize()) is not True:
                 out[key] = value
+        elif key.startswith("$"):
+            continue  # $ref, $defs, $id, $schema: not structural schema keywords; never followed
         elif key in (
             "description",
             "nullable",
@@ -423,8 +427,6 @@ def convert_crd_schema(node: Any, structural: bool = True) -> Any:
             "example",
             "externalDocs",
             "title",
-            "$ref",
-            "$schema",
             "id",
             "definitions",
             "discriminator",
