@@ -280,7 +280,7 @@ def case_corpus(work: Path, repeat: int) -> None:
 
 def case_scale(work: Path, repeat: int) -> None:
     sizes = {"1k": 10, "10k": 98, "50k": 490}
-    per: dict[str, tuple[float, float, int]] = {}
+    per: dict[str, tuple[float, float, float, int]] = {}
     for label, namespaces in sizes.items():
         out = work / f"gen-{label}"
         subprocess.run(
@@ -304,19 +304,26 @@ def case_scale(work: Path, repeat: int) -> None:
             for _ in range(max(1, repeat // (3 if label == "50k" else 1)))
         ]
         wall = statistics.median(r.wall for r in runs)
+        cpu = statistics.median(r.cpu for r in runs)
         rss = statistics.median(r.rss_mib for r in runs)
-        per[label] = (wall, rss, objects)
+        per[label] = (wall, cpu, rss, objects)
         print(
-            f"scale {label}: {objects} objects  {wall:.2f} s  {wall / objects * 1e3:.3f} ms/object"
-            f"  peak RSS {rss:.0f} MiB",
+            f"scale {label}: {objects} objects  wall {wall:.2f} s ({wall / objects * 1e3:.3f} "
+            f"ms/object)  cpu {cpu:.2f} s ({cpu / objects * 1e3:.3f} ms/object)  peak RSS "
+            f"{rss:.0f} MiB",
             flush=True,
         )
-    (w1, r1, n1), (w10, r10, n10), (w50, r50, n50) = per["1k"], per["10k"], per["50k"]
-    low = (w10 - w1) / (n10 - n1)
-    high = (w50 - w10) / (n50 - n10)
+    (w1, c1, r1, n1), (w10, c10, r10, n10), (w50, c50, r50, n50) = (
+        per["1k"],
+        per["10k"],
+        per["50k"],
+    )
+    low, high = (w10 - w1) / (n10 - n1), (w50 - w10) / (n50 - n10)
+    clow, chigh = (c10 - c1) / (n10 - n1), (c50 - c10) / (n50 - n10)
     print(
-        f"  marginal time per object: 1k->10k {low * 1e3:.3f} ms, 10k->50k {high * 1e3:.3f} ms "
-        f"({(high / low - 1) * 100:+.0f}%)"
+        f"  marginal wall per object: 1k->10k {low * 1e3:.3f} ms, 10k->50k {high * 1e3:.3f} ms "
+        f"({(high / low - 1) * 100:+.0f}%); cpu {clow * 1e3:.3f} ms, {chigh * 1e3:.3f} ms "
+        f"({(chigh / clow - 1) * 100:+.0f}%)"
     )
     print(
         f"  marginal memory per object: 1k->10k {(r10 - r1) * 1024 / (n10 - n1):.1f} KiB, "

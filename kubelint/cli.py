@@ -242,6 +242,15 @@ def lint(settings: Settings) -> None:
     raise typer.Exit(run_lint(settings))
 
 
+@app.command("fix")
+@_with_settings("fix")
+def fix_cmd(settings: Settings) -> None:
+    """Fix findings in place: safe fixes, or unsafe ones too with --unsafe-fixes."""
+    from kubelint.fix.command import fix_command
+
+    raise typer.Exit(fix_command(settings))
+
+
 baseline_app = typer.Typer(help="Record current findings and report only new ones later.")
 app.add_typer(baseline_app, name="baseline")
 config_app = typer.Typer(help="Create or inspect the configuration file.")
@@ -339,7 +348,8 @@ def rules_cmd(
     no_plugins: _NoPluginsOpt = False,
     rules_dir: _RulesDirOpt = None,
 ) -> None:
-    """List every rule with its category, default and severity."""
+    """List every rule with its category, default, severity and fix (safe/unsafe)."""
+    from kubelint.fix.spec import fix_kind
     from kubelint.messages import suggest
 
     catalog = _catalog(no_plugins, [Path(d) for d in rules_dir or []])
@@ -352,6 +362,7 @@ def rules_cmd(
                 "severity": r.severity.value,
                 "default": r.default,
                 "summary": r.summary,
+                "fix": fix_kind(r.raw),
                 "origin": r.origin,
             }
             for r in specs
@@ -364,7 +375,12 @@ def rules_cmd(
     width = max(len(r.id) for r in specs)
     for r in specs:
         on = "on " if r.default else "off"
-        typer.echo(f"{r.id:<{width}}  {r.category:<15} {on}  {r.severity.value:<7}  {r.summary}")
+        fix = fix_kind(r.raw) or "-"
+        typer.echo(
+            f"{r.id:<{width}}  {r.category:<15} {on}  {r.severity.value:<7}  {fix:<11}  {r.summary}"
+        )
+    fixable = sum(1 for r in specs if fix_kind(r.raw))
+    typer.echo(f"{fixable} of {len(specs)} rules can fix their findings (`kubelint fix`).")
 
 
 @app.command()

@@ -110,7 +110,12 @@ class Engine:
         (kubelint.parallel calls start / lint_source / finish itself)."""
         if self.set_rules:
             for set_id, objs in sets.items():
-                lint_set = LintSet(set_id, objs, complete=self.options.complete)
+                lint_set = LintSet(
+                    set_id,
+                    objs,
+                    complete=self.options.complete,
+                    namespace_given=self.options.namespace is not None,
+                )
                 for rule in self.set_rules:
                     self._call(rule, lint_set, None, result)
         result.notices.extend(n for n in notes.notices if n not in result.notices)

@@ -67,11 +67,26 @@ def parse_lint(args: list[str]) -> Settings | None:
             nxt = args[i + 1]
             if nxt.startswith("-") and nxt != "-" and "=" not in arg and not _is_flag(arg):
                 return None
+    # `--` ends option parsing: whatever follows is a path, even `--baseline=b.yaml` (the
+    # pre-commit hook passes file names after it). parse_intermixed_args does not honour `--`
+    # itself, so the command line is split here.
+    head, tail = (
+        (args[: args.index("--")], args[args.index("--") + 1 :])
+        if "--" in args
+        else (
+            args,
+            [],
+        )
+    )
     try:
-        namespace = _parser().parse_intermixed_args(args)
+        namespace = _parser().parse_intermixed_args(head)
     except (_Unsure, ValueError, TypeError):
         return None
-    return Settings.from_flags(vars(namespace))
+    values = vars(namespace)
+    if tail:
+        positional = next(f.name for f, fl in flags() if LINT in fl.commands and fl.argument)
+        values[positional] = [*(values.get(positional) or []), *tail]
+    return Settings.from_flags(values)
 
 
 def _is_flag(option: str) -> bool:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import PurePosixPath
 from typing import Any
 
 from kubelint.lib.labels import DOES_NOT_EXIST, EXISTS, IN, NOT_IN, Selector
@@ -19,6 +20,7 @@ from kubelint.model import K8sObject, PodSpec, get_path
 from kubelint.resources import package_data
 
 POD_OWNERS_FILE = "pod-owners.yaml"
+_WORKLOAD = "\x00workload"  # marks a unit holding a pod template (LintSet.knows)
 
 
 @dataclass
@@ -26,6 +28,10 @@ class LintSet:
     id: str
     objects: list[K8sObject]
     complete: bool = False
+    # --namespace placed every namespace-less object: they relate across the set like the rest
+    namespace_given: bool = False
+    _unit_kinds: dict[str, set[str]] | None = field(default=None, repr=False)
+    _units_of: dict[str | None, list[str | None]] = field(default_factory=dict, repr=False)
     _by_kind: dict[str, list[K8sObject]] = field(default_factory=dict, repr=False)
     _by_name: dict[tuple[str, str | None, str], list[K8sObject]] = field(
         default_factory=dict, repr=False
@@ -45,16 +51,17 @@ class LintSet:
     )
 
     def __post_init__(self) -> None:
+        assign_units(self.objects, self.id, self.namespace_given)
         by_kind: dict[str, list[K8sObject]] = defaultdict(list)
         by_name: dict[tuple[str, str | None, str], list[K8sObject]] = defaultdict(list)
         pods_by_ns: dict[str | None, list[PodSpec]] = defaultdict(list)
         pods_by_label: dict[tuple[str | None, str, str], list[PodSpec]] = defaultdict(list)
         for obj in self.objects:
             by_kind[obj.kind].append(obj)
-            by_name[(obj.kind, obj.namespace, obj.name)].append(obj)
+            by_name[(obj.kind, obj.scope, obj.name)].append(obj)
             pod = obj.pod
             if pod is not None and obj.kind != "PodTemplate":
-                ns = obj.namespace
+                ns = obj.scope
                 pods_by_ns[ns].append(pod)
                 for key, value in pod.labels.items():
                     if isinstance(value, str):
@@ -65,8 +72,46 @@ class LintSet:
         self._pods_by_label = dict(pods_by_label)
         by_kind_ns: dict[tuple[str, str | None], list[K8sObject]] = defaultdict(list)
         for obj in self.objects:
-            by_kind_ns[(obj.kind, obj.namespace)].append(obj)
+            by_kind_ns[(obj.kind, obj.scope)].append(obj)
         self._by_kind_ns = dict(by_kind_ns)
+        units_of: dict[str | None, list[str | None]] = defaultdict(list)
+        for obj in self.objects:
+            scope = obj.scope
+            if scope != obj.namespace and scope not in units_of[obj.namespace]:
+                units_of[obj.namespace].append(scope)
+        self._units_of = dict(units_of)
+
+    def related(self, scope: str | None) -> list[str | None]:
+        """The scopes an object of ``scope`` relates to. A namespace-less object relates to its
+        deployment unit and to the objects written into its (defaulted) namespace; an object
+        with an explicit namespace relates to that namespace across the run, including the
+        namespace-less objects that may land in it: lookups then find whatever may exist,
+        and "missing" or "selects nothing" findings stay free of false alarms."""
+        if scope is not None and "\x1f" in scope:
+            return [scope, scope.partition("\x1f")[0]]
+        return [scope, *self._units_of.get(scope, ())]
+
+    def knows(self, obj: K8sObject, *kinds: str) -> bool:
+        """The gate of "missing" and "selects nothing" rules for ``obj``: the set is complete,
+        or holds an object of ``kinds`` (a workload when no kind is given) that ``obj`` relates
+        to. A namespace-less object is judged within its deployment unit (a Service in
+        ``services/`` says nothing about a Deployment in a sibling ``deployments/`` directory
+        applied on its own); an object with an explicit namespace (or a cluster-scoped one)
+        among the objects with explicit namespaces."""
+        if self.complete:
+            return True
+        unit = obj.deployment_unit
+        if not unit:
+            return self.has_kind(*kinds) if kinds else self.has_workloads
+        if self._unit_kinds is None:
+            found: dict[str, set[str]] = defaultdict(set)
+            for other in self.objects:
+                found[other.deployment_unit].add(other.kind)
+                if other.pod is not None and other.kind != "PodTemplate":
+                    found[other.deployment_unit].add(_WORKLOAD)
+            self._unit_kinds = dict(found)
+        present = self._unit_kinds.get(unit, set()) | self._unit_kinds.get("", set())
+        return any(k in present for k in (kinds or (_WORKLOAD,)))
 
     def of_kind(self, *kinds: str) -> Iterator[K8sObject]:
         for kind in kinds:
@@ -76,16 +121,30 @@ class LintSet:
         return any(self._by_kind.get(kind) for kind in kinds)
 
     def find(self, kind: str, namespace: str | None, name: str) -> list[K8sObject]:
-        return self._by_name.get((kind, namespace, name), [])
+        """Objects of ``kind`` named ``name`` that an object of scope ``namespace`` relates to."""
+        out: list[K8sObject] = []
+        for scope in self.related(namespace):
+            out.extend(self._by_name.get((kind, scope, name), ()))
+        return out
 
     @property
     def has_workloads(self) -> bool:
         return bool(self._pods_by_ns)
 
     def pods_in(self, namespace: str | None) -> list[PodSpec]:
-        return self._pods_by_ns.get(namespace, [])
+        out: list[PodSpec] = []
+        for scope in self.related(namespace):
+            out.extend(self._pods_by_ns.get(scope, ()))
+        return out
 
     def select_pods(self, namespace: str | None, selector: Selector) -> list[PodSpec]:
+        """Pod templates related to scope ``namespace`` whose labels the selector matches."""
+        out: list[PodSpec] = []
+        for scope in self.related(namespace):
+            out.extend(self._select_in(scope, selector))
+        return out
+
+    def _select_in(self, namespace: str | None, selector: Selector) -> list[PodSpec]:
         """Pod templates in ``namespace`` whose labels the selector matches.
 
         Labels that controllers add to the pods they create (CONTROLLER_LABELS: a
@@ -109,7 +168,7 @@ class LintSet:
                     smallest = bucket
             pool: Iterable[PodSpec] = smallest or []
         else:
-            pool = self.pods_in(namespace)
+            pool = self._pods_by_ns.get(namespace, [])
         return [pod for pod in pool if selector.matches(pod.labels)]
 
     def pod_owner(self, namespace: str | None, selector: Selector) -> K8sObject | None:
@@ -126,16 +185,20 @@ class LintSet:
             for obj in self.objects:
                 may_own, labels = pod_owner_labels(obj)
                 if may_own:
-                    owners[obj.namespace].append((obj, labels))
+                    owners[obj.scope].append((obj, labels))
             self._owners_by_ns = dict(owners)
-        for obj, labels in self._owners_by_ns.get(namespace, ()):
-            if labels is None or may_match_partial(selector, labels):
-                return obj
+        for scope in self.related(namespace):
+            for obj, labels in self._owners_by_ns.get(scope, ()):
+                if labels is None or may_match_partial(selector, labels):
+                    return obj
         return None
 
     def in_namespace(self, kind: str, namespace: str | None) -> list[K8sObject]:
-        """Objects of ``kind`` in ``namespace`` (after defaulting)."""
-        return self._by_kind_ns.get((kind, namespace), [])
+        """Objects of ``kind`` related to scope ``namespace`` (after defaulting)."""
+        out: list[K8sObject] = []
+        for scope in self.related(namespace):
+            out.extend(self._by_kind_ns.get((kind, scope), ()))
+        return out
 
     def find_in_group(
         self, group: str, kind: str, namespace: str | None, name: str
@@ -160,13 +223,14 @@ class LintSet:
                 group = api.partition("/")[0] if isinstance(api, str) and "/" in api else ""
                 if not isinstance(api, str) or not api:
                     group = "*"
-                targets[(group, kind, hpa.namespace, name)].append(hpa)
+                targets[(group, kind, hpa.scope, name)].append(hpa)
             self._scale_targets = dict(targets)
-        key = (obj.kind, obj.namespace, obj.name)
-        return [
-            *self._scale_targets.get((obj.group, *key), []),
-            *self._scale_targets.get(("*", *key), []),
-        ]
+        out: list[K8sObject] = []
+        for scope in self.related(obj.scope):
+            key = (obj.kind, scope, obj.name)
+            out += self._scale_targets.get((obj.group, *key), [])
+            out += self._scale_targets.get(("*", *key), [])
+        return out
 
     def _pool(self, namespace: str | None, selector: Selector) -> list[PodSpec]:
         """Candidates for ``selector``: the smallest label bucket of its non-controller
@@ -178,7 +242,39 @@ class LintSet:
             bucket = self._pods_by_label.get((namespace, key, value), [])
             if smallest is None or len(bucket) < len(smallest):
                 smallest = bucket
-        return self.pods_in(namespace) if smallest is None else smallest
+        return self._pods_by_ns.get(namespace, []) if smallest is None else smallest
+
+
+def assign_units(objects: Iterable[K8sObject], set_id: str, namespace_given: bool) -> None:
+    """Give each namespace-less object of the plain-file set its deployment unit: a directory
+    tree of files applied together. The unit of a file's directory is its topmost ancestor (or
+    itself) that holds a namespace-less object, so ``app/`` and ``app/hpa/`` are one unit while
+    sibling applications ``apps/a/`` and ``apps/b/`` under a directory without manifests are
+    two; standard input is a unit of its own. A render or a build is one unit (its set), and
+    ``--namespace`` places every object explicitly."""
+    objs = list(objects)
+    if namespace_given or set_id != "files":
+        for obj in objs:
+            obj.deployment_unit = ""
+        return
+    loose = [o for o in objs if not o.explicit_namespace and o.namespace is not None]
+    dirs = {_directory(o.file) for o in loose}
+    top: dict[str, str] = {}
+    for d in dirs:
+        unit = d
+        for parent in PurePosixPath(d).parents:
+            if str(parent) in dirs:
+                unit = str(parent)
+        top[d] = unit
+    loose_ids = {id(o) for o in loose}
+    for obj in objs:
+        obj.deployment_unit = top.get(_directory(obj.file), "") if id(obj) in loose_ids else ""
+
+
+def _directory(file: str) -> str:
+    if file == "-" or not file:
+        return "-"
+    return str(PurePosixPath(file).parent)
 
 
 def _any_value(name: str, value: str) -> bool:

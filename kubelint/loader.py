@@ -13,6 +13,8 @@ alias-expansion bombs and huge inputs.
 
 from __future__ import annotations
 
+import bisect
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,8 @@ from kubelint.positions import Entry, PositionIndex, escape
 
 MAX_DEPTH = 256  # nesting levels per document; real manifests (CRD schemas) stay far below
 MAX_NODES = 2_000_000  # nodes per document after alias expansion ("billion laughs" guard)
+MAX_DOCUMENTS = 100_000  # documents per file (an empty document still costs memory)
+MAX_INT_DIGITS = 1000  # longer digit strings are never converted (Python caps int() at 4300)
 MAX_BYTES = 64 * 1024 * 1024  # per input file
 
 
@@ -77,6 +81,10 @@ class _InputError(Exception):
         self.message = message
         self.line = line
         self.column = column
+
+
+class _StopFile(_InputError):
+    """A limit that ends the whole file, not just the current document."""
 
 
 # --- scalar resolution (go-yaml v2 / YAML 1.1 as Kubernetes applies it) -----------------------
@@ -158,13 +166,19 @@ def resolve_plain(text: str) -> Any:
         plain = text.replace("_", "") if "_" in text else text
         if not plain:
             return text
-        number = _parse_int(plain)
+        # go-yaml v2: an integer beyond int64/uint64 is parsed as a float, and a number beyond
+        # float range (strconv.ParseFloat's ErrRange) stays a string.
+        number = _parse_int(plain) if len(plain) <= MAX_INT_DIGITS else None
         if number is not None:
             if -(2**63) <= number < 2**64:
                 return number
-            return float(number)
+            try:
+                return float(number)
+            except OverflowError:
+                return text
         if _FLOAT_RE.fullmatch(plain):
-            return float(plain)
+            value = float(plain)
+            return text if math.isinf(value) else value
     return text
 
 
@@ -199,6 +213,7 @@ class _Frame:
         "as_key",
         "count",
         "explicit",
+        "height",
         "is_map",
         "key",
         "key_pos",
@@ -225,6 +240,7 @@ class _Frame:
         self.key: str | None = None
         self.key_pos: tuple[int, int] = (0, 0)
         self.count = 1
+        self.height = 1  # nesting levels of this container and what it holds (aliases included)
         self.explicit: set[str] | None = None  # keys written explicitly, once a merge happened
 
 
@@ -249,7 +265,7 @@ def _drive(parser: Any, line_offset: int, first_index: int, out: list[Document])
     doc: Document | None = None
     entries: dict[str, Entry] = {}
     stack: list[_Frame] = []
-    anchors: dict[str, tuple[Any, int]] = {}
+    anchors: dict[str, tuple[Any, int, int]] = {}  # anchor -> (value, nodes, height)
     total = 0
     root: Any = None
     have_root = False
@@ -266,16 +282,26 @@ def _drive(parser: Any, line_offset: int, first_index: int, out: list[Document])
                 value = _resolve_scalar(event)
                 size = 1
                 if event.anchor is not None:
-                    anchors[event.anchor] = (value, 1)
+                    anchors[event.anchor] = (value, 1, 0)
                 scalar = True
+                height = 0
             else:
                 anchored = anchors.get(event.anchor)
                 if anchored is None:
                     raise _InputError(
                         "yaml-syntax-error", f'found undefined alias "{event.anchor}"', vline, vcol
                     )
-                value, size = anchored
+                value, size, height = anchored
                 scalar = not isinstance(value, (dict, list))
+                if len(stack) + height > MAX_DEPTH:
+                    # Depth counts through aliases: rules never see data deeper than the limit.
+                    raise _InputError(
+                        "input-limit",
+                        f'alias "*{event.anchor}" nests deeper than {MAX_DEPTH} levels; '
+                        "document not parsed further",
+                        vline,
+                        vcol,
+                    )
             total += size
             if total > MAX_NODES:
                 raise _InputError(
@@ -291,6 +317,8 @@ def _drive(parser: Any, line_offset: int, first_index: int, out: list[Document])
                 continue
             top = stack[-1]
             top.count += size
+            if height + 1 > top.height:
+                top.height = height + 1
             if top.is_map:
                 if top.key is None:
                     top.key = _key_text(value)
@@ -340,12 +368,14 @@ def _drive(parser: Any, line_offset: int, first_index: int, out: list[Document])
             frame = stack.pop()
             value = frame.value
             if frame.anchor is not None:
-                anchors[frame.anchor] = (value, frame.count)
+                anchors[frame.anchor] = (value, frame.count, frame.height)
             if not stack:
                 root, have_root = value, True
                 continue
             top = stack[-1]
             top.count += frame.count
+            if frame.height + 1 > top.height:
+                top.height = frame.height + 1
             if frame.as_key:
                 assert doc is not None
                 doc.complex_keys = True
@@ -358,6 +388,13 @@ def _drive(parser: Any, line_offset: int, first_index: int, out: list[Document])
                 top.value.append(value)
         elif etype is DocumentStartEvent:
             mark = event.start_mark
+            if index >= MAX_DOCUMENTS:
+                raise _StopFile(
+                    "input-limit",
+                    f"more than {MAX_DOCUMENTS:,} documents in one file; the rest is not parsed",
+                    mark.line + 1 + line_offset,
+                    mark.column + 1,
+                )
             doc = Document(index=index, line=mark.line + 1 + line_offset)
             index += 1
             entries = {}
@@ -462,6 +499,57 @@ def input_limit_problem() -> InputProblem:
     )
 
 
+# Characters YAML 1.1 does not allow in a stream (C0/C1 controls, lone surrogates, U+FFFE/F):
+# lone surrogates stand for undecodable bytes (load_bytes decodes with surrogateescape).
+_BAD_CHAR_RE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+MAX_CHAR_PROBLEMS = 20  # reported per file; every affected document is still left out
+
+
+def _bad_characters(text: str) -> tuple[str, list[InputProblem], list[int]]:
+    """(text with each bad character replaced by a space, their problems, their lines).
+
+    One bad character must not cost the other documents of the file: the parser never sees
+    it, it is reported at its own line:column, and only the document holding it is dropped.
+    """
+    problems: list[InputProblem] = []
+    lines: list[int] = []
+    line, line_start, pos = 1, 0, 0
+    for match in _BAD_CHAR_RE.finditer(text):
+        start = match.start()
+        newlines = text.count("\n", pos, start)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", pos, start) + 1
+        pos = start
+        lines.append(line)
+        if len(problems) < MAX_CHAR_PROBLEMS:
+            code = ord(match.group(0))
+            if 0xDC80 <= code <= 0xDCFF:
+                what = f"cannot decode input as utf-8: invalid byte 0x{code - 0xDC00:02x}"
+            else:
+                what = f"unacceptable character #x{code:04x}: control characters are not allowed"
+            problems.append(
+                InputProblem(
+                    "yaml-syntax-error",
+                    f"{what} (the document holding it is not linted)",
+                    line,
+                    start - line_start + 1,
+                )
+            )
+    return _BAD_CHAR_RE.sub(" ", text), problems, lines
+
+
+def _drop_documents_on(documents: list[Document], lines: list[int]) -> None:
+    """Mark the documents that hold any of ``lines`` as not loaded."""
+    starts = [d.line for d in documents]
+    for line in set(lines):
+        i = bisect.bisect_right(starts, line) - 1
+        if i >= 0:
+            documents[i].data = None
+            documents[i].loaded = False
+
+
 def load_text(text: str) -> LoadResult:
     """Load every document of ``text``; syntax errors end a document, never the file."""
     documents: list[Document] = []
@@ -469,6 +557,16 @@ def load_text(text: str) -> LoadResult:
     if len(text) > MAX_BYTES:
         problems.append(input_limit_problem())
         return LoadResult(documents, problems)
+    bad_lines: list[int] = []
+    if _BAD_CHAR_RE.search(text):
+        text, problems, bad_lines = _bad_characters(text)
+    result = _load_clean(text, documents, problems)
+    if bad_lines:
+        _drop_documents_on(result.documents, bad_lines)
+    return result
+
+
+def _load_clean(text: str, documents: list[Document], problems: list[InputProblem]) -> LoadResult:
     offset_chars = 0
     line_offset = 0
     while True:
@@ -476,6 +574,9 @@ def load_text(text: str) -> LoadResult:
         start = len(documents)
         try:
             _build_documents(chunk, line_offset, start, documents)
+            return LoadResult(documents, problems)
+        except _StopFile as exc:
+            problems.append(InputProblem(exc.rule, exc.message, exc.line, exc.column))
             return LoadResult(documents, problems)
         except _InputError as exc:
             problems.append(InputProblem(exc.rule, exc.message, exc.line, exc.column))
@@ -527,6 +628,11 @@ def load_bytes(data: bytes) -> tuple[str | None, LoadResult]:
     """Decode and load ``data``: (text, documents). Undecodable bytes give ``(None, result)``
     whose only problem is the decoding error and which holds no documents."""
     text, problem = decode(data)
+    if text is None and problem is not None and "utf-8" in problem.message:
+        # Undecodable bytes cost only the document holding them (load_text reports each).
+        text = data.decode("utf-8-sig", errors="surrogateescape")
+        loaded = load_text(text)
+        return _SURROGATE_RE.sub("\ufffd", text), loaded
     if text is None:
         assert problem is not None
         return None, LoadResult([], [problem])

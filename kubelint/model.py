@@ -316,6 +316,8 @@ class K8sObject:
     lint_set: str = "files"
     unit: str = ""  # the file, stream, render or build it came from (for duplicate-object)
     default_namespace: str = "default"
+    # the deployment unit a namespace-less object relates within (set by LintSet; "" = its set)
+    deployment_unit: str = field(default="", compare=False)
     # plugins' kubelint_pod_spec hook: where an unknown kind keeps its pod template
     pod_locator: PodLocator | None = field(default=None, repr=False, compare=False)
     # what checks derive from ``raw`` once per object and share (e.g. parsed RBAC rules),
@@ -374,6 +376,22 @@ class K8sObject:
             return None
         ns = self.metadata.get("namespace")
         return ns if isinstance(ns, str) and ns else self.default_namespace
+
+    @property
+    def explicit_namespace(self) -> bool:
+        """Whether ``metadata.namespace`` is written (a non-empty string)."""
+        ns = self.metadata.get("namespace")
+        return isinstance(ns, str) and bool(ns)
+
+    @property
+    def scope(self) -> str | None:
+        """What cross-object lookups key on: the namespace, except that a namespace-less object
+        only relates within its deployment unit (design.md, "Lint sets and cross-object
+        rules"): its defaulted namespace qualified by the unit. None for cluster-scoped kinds."""
+        ns = self.namespace
+        if ns is None or not self.deployment_unit or self.explicit_namespace:
+            return ns
+        return f"{ns}\x1f{self.deployment_unit}"
 
     @property
     def labels(self) -> dict[str, Any]:

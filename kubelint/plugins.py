@@ -32,7 +32,7 @@ class Plugins:
         found = LazyMap()
         owners: dict[str, str] = {}
         for impl in self.manager.hook.kubelint_checks.get_hookimpls():
-            result = cast("Mapping[str, Any]", impl.function() or {})
+            result = cast("Mapping[str, Any]", _call_hook(impl) or {})
             for name in result:
                 where = result.origin(name) if isinstance(result, LazyMap) else None
                 if name in found:
@@ -55,7 +55,7 @@ class Plugins:
         dirs: list[tuple[str, Path]] = []
         impls = list(reversed(self.manager.hook.kubelint_rule_dirs.get_hookimpls()))
         for impl in impls:
-            returned = cast("list[Path]", impl.function() or [])
+            returned = cast("list[Path]", _call_hook(impl) or [])
             for d in returned:
                 dirs.append((impl.plugin_name, Path(d)))
         return dirs
@@ -76,7 +76,7 @@ class Plugins:
         """Report formats by name (later plugins win); imported only when looked up."""
         found = LazyMap()
         for impl in reversed(self.manager.hook.kubelint_reporters.get_hookimpls()):
-            returned = cast("Mapping[str, Any]", impl.function() or {})
+            returned = cast("Mapping[str, Any]", _call_hook(impl) or {})
             for name in returned:
                 if not name:  # "" is no format (an abstract base class, a plugin's mistake)
                     continue
@@ -86,6 +86,19 @@ class Plugins:
                 else:
                     found.add(name, returned[name])
         return found
+
+
+def _call_hook(impl: Any) -> Any:
+    """Call one plugin's hook implementation; whatever it raises (``sys.exit`` included) is a
+    PluginError naming the plugin and the hook, so the run ends with exit 2 and one line."""
+    try:
+        return impl.function()
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        hook = getattr(impl.function, "__name__", "hook")
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        raise PluginError(f"plugin {impl.plugin_name} failed in {hook}: {detail}") from exc
 
 
 def load_plugins(autoload: bool = True) -> Plugins:
@@ -105,8 +118,12 @@ def load_plugins(autoload: bool = True) -> Plugins:
             label = f"{dist}[{name}]"
             try:
                 plugin = ep.load()
-            except Exception as exc:
-                raise PluginError(f"plugin {label} failed to load: {exc}") from exc
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # SystemExit from plugin code is an error too
+                raise PluginError(
+                    f"plugin {label} failed to load: {type(exc).__name__}: {exc}"
+                ) from exc
             try:
                 manager.register(plugin, name=label)
             except Exception as exc:

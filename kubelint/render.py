@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kubelint.kustomization import kustomization_file, read_kustomization
+from kubelint.loader import MAX_BYTES
 from kubelint.mapping import HelmMapper, KustomizeMapper
 from kubelint.render_guard import (
     RenderGuardError,
     check_namespace,
     check_release_name,
     remote_entries,
+    render_memory,
+    render_timeout,
+    run_bounded,
 )
 from kubelint.sources import (
     VENDORED_DIRS,
@@ -33,8 +36,6 @@ from kubelint.sources import (
     is_dir,
     is_file,
 )
-
-TIMEOUT = 300  # seconds per render or build
 
 HELM_MISSING = (
     "helm is not installed (not found on PATH; name it with --helm-bin PATH). "
@@ -94,14 +95,26 @@ def find_kustomize() -> list[str] | None:
 
 
 def _run(cmd: Sequence[str], what: str, cwd: str | None = None) -> bytes:
+    """Run a renderer under time, memory and output bounds (render_guard.run_bounded)."""
     try:
-        proc = subprocess.run(list(cmd), capture_output=True, timeout=TIMEOUT, cwd=cwd, check=False)
+        proc = run_bounded(list(cmd), cwd, MAX_BYTES)
     except FileNotFoundError as exc:
         raise RenderError(f"{what}: cannot run {cmd[0]}: {exc.strerror or exc}") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise RenderError(f"{what}: timed out after {TIMEOUT}s") from exc
+    except OSError as exc:
+        raise RenderError(f"{what}: cannot run {cmd[0]}: {exc.strerror or exc}") from exc
+    if proc.timed_out:
+        raise RenderError(
+            f"{what}: timed out after {render_timeout()}s (KUBELINT_RENDER_TIMEOUT sets the limit)"
+        )
+    if proc.too_large:
+        raise RenderError(f"{what}: output larger than {MAX_BYTES // (1024 * 1024)} MiB")
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", errors="replace").strip() or f"exit {proc.returncode}"
+        if proc.returncode < 0 or "memory" in detail.lower():
+            detail += (
+                f" (renders run with at most {render_memory() // (1024 * 1024)} MiB of memory; "
+                "KUBELINT_RENDER_MEMORY_MIB sets the limit)"
+            )
         raise RenderError(f"{what} failed: {detail}")
     return proc.stdout
 

@@ -106,3 +106,81 @@ def remote_entries(directory: Path) -> list[RemoteEntry]:
                     if target.is_dir():
                         todo.append(target)
     return sorted(found, key=lambda r: (str(r.file), r.line, r.column))
+
+
+# --- running a renderer with bounds ------------------------------------------------------------
+
+DEFAULT_TIMEOUT = 120  # seconds per render or build (KUBELINT_RENDER_TIMEOUT)
+DEFAULT_MEMORY_MIB = 4096  # address space of a renderer (KUBELINT_RENDER_MEMORY_MIB)
+
+
+def _env_number(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    try:
+        number = int(value)
+    except ValueError:
+        return default
+    return number if number > 0 else default
+
+
+def render_timeout() -> int:
+    return _env_number("KUBELINT_RENDER_TIMEOUT", DEFAULT_TIMEOUT)
+
+
+def render_memory() -> int:
+    return _env_number("KUBELINT_RENDER_MEMORY_MIB", DEFAULT_MEMORY_MIB) * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Bounded:
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+    timed_out: bool = False
+    too_large: bool = False
+
+
+def run_bounded(cmd: list[str], cwd: str | None, output_limit: int) -> Bounded:
+    """Run a renderer with a time limit, a memory limit (RLIMIT_AS) and its output capped:
+    stdout goes to a temporary file limited to ``output_limit + 1`` bytes (RLIMIT_FSIZE), so a
+    chart that loops or prints without end costs neither kubelint's memory nor the disk."""
+    import subprocess
+    import tempfile
+
+    memory, timeout = render_memory(), render_timeout()
+
+    def limits() -> None:  # in the child, before exec
+        import resource
+
+        for which, value in (
+            (resource.RLIMIT_AS, memory),
+            (resource.RLIMIT_FSIZE, output_limit + 1),
+        ):
+            try:
+                _soft, hard = resource.getrlimit(which)
+                cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
+                resource.setrlimit(which, (cap, hard))
+            except (ValueError, OSError):
+                pass
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.run(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                cwd=cwd,
+                timeout=timeout,
+                check=False,
+                preexec_fn=limits if os.name == "posix" else None,
+            )
+            code, timed_out = proc.returncode, False
+        except subprocess.TimeoutExpired:
+            code, timed_out = -1, True
+        size = out.seek(0, os.SEEK_END)
+        out.seek(0)
+        stdout = out.read(output_limit + 1)
+        err.seek(0)
+        stderr = err.read(64 * 1024)
+    return Bounded(code, stdout, stderr, timed_out, size > output_limit)

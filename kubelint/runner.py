@@ -237,8 +237,13 @@ def _excluded(cfg: Config, source: Source) -> bool:
     return any(fnmatch.fnmatchcase(rel, pattern) for pattern in cfg.exclude)
 
 
-def run(prep: Prepared) -> tuple[RunResult, list[str], Suppressor]:
-    """Collect and render the inputs, lint them, apply suppressions and the baseline."""
+def run(
+    prep: Prepared, inputs: list[Source] | None = None
+) -> tuple[RunResult, list[str], Suppressor]:
+    """Collect and render the inputs, lint them, apply suppressions and the baseline.
+
+    ``inputs``, when given, receives the sources that were linted (``kubelint fix`` needs them).
+    """
     from kubelint import parallel
     from kubelint.dispatch import Engine
     from kubelint.findings import RunResult
@@ -266,6 +271,8 @@ def run(prep: Prepared) -> tuple[RunResult, list[str], Suppressor]:
             skipped.append(Skipped(source.name, "excluded by configuration"))
         else:
             kept.append(source)
+    if inputs is not None:
+        inputs.extend(kept)
     suppressor = Suppressor(prep.config.exemptions, foreign=prep.eff.foreign_suppressions)
     for ex in suppressor.expired:
         err(f"{ex.origin}: exemption expired on {ex.expires} and no longer applies ({ex.reason})")
@@ -319,8 +326,20 @@ def lint(settings: Settings) -> int:
 
     _reconfigure_streams()
     prep = prepare(settings)
+    fix_failed = False
+    if settings.fix:  # `lint --fix`: fix the files, then lint them again for the report
+        from kubelint.fix.command import fix_files
+
+        fix_failed = fix_files(prep, "write", settings.unsafe_fixes, report=False) == 2
     result, errors, suppressor = run(prep)
+<<<<<<< HEAD
     result.errors[:0] = errors  # input and render errors first: every report says the run failed
+=======
+    if fix_failed:
+        errors.append("some fixes could not be written")
+    for message in errors:
+        err(message)
+>>>>>>> main
     for message in result.errors:
         err(message)
     for message in result.notices:

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 LINT = "lint"
 BASELINE = "baseline"  # baseline create / prune: everything that decides which findings exist
 SHOW = "show"  # config show: everything that is also a configuration key
-_FINDINGS = frozenset({LINT, BASELINE})
-_ALL = frozenset({LINT, BASELINE, SHOW})
+FIX = "fix"  # kubelint fix: everything that decides which findings exist, plus the fix flags
+_FINDINGS = frozenset({LINT, BASELINE, FIX})
+_ALL = frozenset({LINT, BASELINE, SHOW, FIX})
 
 FAIL_ON = ("error", "warning", "info", "never")
 COLOR = ("auto", "always", "never")
@@ -40,6 +41,7 @@ RULES = "Rule selection"
 INPUTS = "Inputs"
 HELM = "Helm and Kustomize"
 SUPPRESSION = "Configuration and suppression"
+FIXES = "Fixes"
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,34 @@ class Settings:
         commands=_FINDINGS,
         many=True,
     )
+    # --- fixes
+    fix: bool = flag(
+        "--fix",
+        help="Apply the safe fixes to the files first, then report what remains.",
+        default=False,
+        panel=FIXES,
+    )
+    unsafe_fixes: bool = flag(
+        "--unsafe-fixes",
+        help="Apply unsafe fixes too (they may change what a workload does).",
+        default=False,
+        commands=frozenset({LINT, FIX}),
+        panel=FIXES,
+    )
+    diff: bool = flag(
+        "--diff",
+        help="Print the fixes as a unified diff and write nothing.",
+        default=False,
+        commands=frozenset({FIX}),
+        panel=FIXES,
+    )
+    check: bool = flag(
+        "--check",
+        help="Write nothing; exit 1 when a fix would apply.",
+        default=False,
+        commands=frozenset({FIX}),
+        panel=FIXES,
+    )
     # --- output
     format: str | None = flag(
         "--format",
@@ -107,7 +137,7 @@ class Settings:
         help="Lowest severity that fails the run (default warning).",
         metavar="SEVERITY",
         choices=FAIL_ON,
-        commands=frozenset({LINT, SHOW}),
+        commands=frozenset({LINT, SHOW, FIX}),
         panel=OUTPUT,
         config_key="failOn",
     )

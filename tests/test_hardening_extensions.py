@@ -458,3 +458,89 @@ def test_params_pattern_cannot_backtrack(tmp_path: Path, monkeypatch: pytest.Mon
     assert run.exit_code == 2
     assert "invalid params for rule redos-params at x:" in run.stderr
     assert 'does not match "^(a+)+$"' in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (
+            "from kubelint.hookspecs import hookimpl\n@hookimpl\ndef kubelint_checks():\n"
+            "    raise ValueError('checks hook boom')\n",
+            "plugin kl-evil[evil] failed in kubelint_checks: ValueError: checks hook boom",
+        ),
+        (
+            "from kubelint.hookspecs import hookimpl\n@hookimpl\ndef kubelint_rule_dirs():\n"
+            "    raise SystemExit(0)\n",
+            "plugin kl-evil[evil] failed in kubelint_rule_dirs: SystemExit: 0",
+        ),
+        ("import sys\nsys.exit(0)\n", "plugin kl-evil[evil] failed to load: SystemExit: 0"),
+    ],
+)
+def test_plugin_hook_errors_are_exit_2(tmp_path: Path, code: str, message: str) -> None:  # R21
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    info = tmp_path / "kl_evil-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: kl-evil\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[kubelint]\nevil = kl_evil\n")
+    (tmp_path / "kl_evil.py").write_text(code)
+    (tmp_path / "app.yaml").write_text(PRIVILEGED)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBELINT_")}
+    env.update(PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}", XDG_CACHE_HOME=str(tmp_path / "c"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "kubelint", "lint", "app.yaml"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == f"kubelint: {message}"
+    assert "Traceback" not in proc.stderr
+
+
+def _chart_with_renderer(tmp_path: Path, script: str) -> tuple[Path, Path]:
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    helm = tmp_path / "helm"
+    helm.write_text(script)
+    helm.chmod(0o755)
+    return chart, helm
+
+
+def test_render_memory_is_bounded(tmp_path: Path) -> None:  # R29
+    import sys
+
+    chart, helm = _chart_with_renderer(
+        tmp_path, f"#!{sys.executable}\nblob = bytearray(3 * 1024**3)\nprint('kind: Pod')\n"
+    )
+    run = run_cli(
+        "lint", "--helm", str(chart), "--helm-bin", str(helm),
+        env={"KUBELINT_RENDER_MEMORY_MIB": "512"},
+    )  # fmt: skip
+    assert run.exit_code == 2
+    assert "MemoryError" in run.stderr
+    assert "renders run with at most 512 MiB of memory" in run.stderr
+
+
+def test_render_output_is_capped(tmp_path: Path) -> None:  # R29: output beyond the input limit
+    chart, helm = _chart_with_renderer(tmp_path, "#!/bin/sh\nexec yes 'a: b'\n")
+    run = run_cli("lint", "--helm", str(chart), "--helm-bin", str(helm))
+    assert run.exit_code == 2
+    assert "output larger than 64 MiB" in run.stderr
+
+
+def test_render_time_is_bounded(tmp_path: Path) -> None:
+    chart, helm = _chart_with_renderer(tmp_path, "#!/bin/sh\nexec sleep 30\n")
+    run = run_cli(
+        "lint", "--helm", str(chart), "--helm-bin", str(helm),
+        env={"KUBELINT_RENDER_TIMEOUT": "1"},
+    )  # fmt: skip
+    assert run.exit_code == 2
+    assert "timed out after 1s (KUBELINT_RENDER_TIMEOUT sets the limit)" in run.stderr

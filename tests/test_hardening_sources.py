@@ -290,3 +290,23 @@ def test_dangling_symlink_is_skipped_with_a_reason(
     run = run_cli("lint", ".", "--only", "latest-tag", "--verbose")
     assert run.exit_code == 1
     assert "skipped gone.yaml: dangling symbolic link" in run.stderr
+
+
+def test_control_characters_in_file_names_are_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # R28
+    tree = _tree(tmp_path)
+    (tree / "new\nline.yaml").write_text(CANARY)
+    (tree / "\x1b[31mred.yaml").write_text(CANARY)
+    monkeypatch.chdir(tree)
+    run = run_cli("lint", ".", "--only", "latest-tag")
+    assert run.exit_code == 1
+    assert run.stdout.splitlines()[:3] == [
+        '\\x1b[31mred.yaml:8:14: warning latest-tag container "c" image "nginx" has no tag '
+        "(resolves to docker.io/library/nginx:latest)",
+        'new\\nline.yaml:8:14: warning latest-tag container "c" image "nginx" has no tag '
+        "(resolves to docker.io/library/nginx:latest)",
+        'zz-canary.yaml:8:14: warning latest-tag container "c" image "nginx" has no tag '
+        "(resolves to docker.io/library/nginx:latest)",
+    ]
+    assert "\x1b" not in run.stdout

@@ -94,10 +94,21 @@ def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def make_project(where: Path, files: dict[str, str]) -> Path:
-    """A user's repository with the given manifests staged, as right before a commit."""
+    """A user's repository with the given manifests staged, as right before a commit
+    (under deploy/, except names starting with "--", which go to the top level as a hostile
+    pull request would commit them; "b.yaml" there becomes a baseline of deploy/bad.yaml)."""
     (where / "deploy").mkdir(parents=True)
     for name, text in files.items():
-        (where / "deploy" / name).write_text(text, encoding="utf-8")
+        target = where / name if name.startswith("--") else where / "deploy" / name
+        target.write_text(text, encoding="utf-8")
+    if any(name.startswith("--") for name in files):
+        subprocess.run(
+            [sys.executable, "-m", "kubelint", "baseline", "create", "b.yaml", "deploy/bad.yaml"],
+            cwd=where,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            check=False,
+            capture_output=True,
+        )
     git(where, "init", "-q")
     git(where, "add", "-A")
     return where
@@ -112,6 +123,12 @@ SCENARIOS: dict[str, tuple[dict[str, str], str | None, list[str] | None]] = {
         ["deploy/bad.yaml"],
     ),
     "clean-repository": ({"good.yaml": GOOD}, None, None),
+    # S06: a committed file named like an option must be linted, not obeyed.
+    "option-like-file-name": (
+        {"bad.yaml": BAD, "--baseline=b.yaml": "x: 1\n"},
+        "kubelint-files",
+        None,
+    ),
 }
 HOOK_STATUS = re.compile(r"^(kubelint(?: \(changed files\))?)\.+(Passed|Failed)\s*$", re.MULTILINE)
 
@@ -196,3 +213,10 @@ def test_hooks_pass_on_a_clean_repository(outcomes: dict[str, Outcome]) -> None:
     run = outcomes["clean-repository"]
     assert run.returncode == 0, run.output
     assert run.statuses() == {"kubelint": "Passed", "kubelint (changed files)": "Passed"}
+
+
+def test_a_file_named_like_an_option_is_a_file(outcomes: dict[str, Outcome]) -> None:
+    run = outcomes["option-like-file-name"]
+    assert run.returncode == 1, run.output
+    assert run.statuses() == {"kubelint (changed files)": "Failed"}
+    assert "deploy/bad.yaml:11:21: error privileged-container" in run.output

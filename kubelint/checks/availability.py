@@ -67,7 +67,9 @@ def hpa_target_missing(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violati
                 continue
             if group is not None and (group, kind) not in present:
                 continue
-        found = lint_set.find(kind, hpa.namespace, name)
+            if not lint_set.knows(hpa, kind):
+                continue
+        found = lint_set.find(kind, hpa.scope, name)
         if group is not None:
             found = [obj for obj in found if obj.group == group]
         if found:
@@ -124,7 +126,7 @@ def pdb_selector(pdb: K8sObject) -> Selector | None:
 
 def pdb_pods(lint_set: LintSet, pdb: K8sObject) -> list[PodSpec]:
     selector = pdb_selector(pdb)
-    return [] if selector is None else lint_set.select_pods(pdb.namespace, selector)
+    return [] if selector is None else lint_set.select_pods(pdb.scope, selector)
 
 
 @check("pdb_selects_nothing")
@@ -157,8 +159,9 @@ def pdb_selects_nothing(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violat
             continue
         if (
             knows_pods
-            and not lint_set.select_pods(pdb.namespace, selector)
-            and not lint_set.pod_owner(pdb.namespace, selector)
+            and lint_set.knows(pdb)
+            and not lint_set.select_pods(pdb.scope, selector)
+            and not lint_set.pod_owner(pdb.scope, selector)
         ):
             yield Violation(
                 "/spec/selector",

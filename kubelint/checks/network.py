@@ -68,13 +68,13 @@ def selected_pods(lint_set: LintSet, policy: K8sObject) -> list[PodSpec]:
     selector = pod_selector(policy)
     if selector is None:
         return []
-    return lint_set.select_pods(policy.namespace, selector)
+    return lint_set.select_pods(policy.scope, selector)
 
 
 def _may_select(lint_set: LintSet, policy: K8sObject) -> bool:
     """Whether pods an operator creates from a custom resource may be the policy's."""
     selector = pod_selector(policy)
-    return selector is not None and lint_set.pod_owner(policy.namespace, selector) is not None
+    return selector is not None and lint_set.pod_owner(policy.scope, selector) is not None
 
 
 def _rules(policy: K8sObject, direction: str) -> list[tuple[int, dict[str, Any]]]:
@@ -88,7 +88,7 @@ def _rules(policy: K8sObject, direction: str) -> list[tuple[int, dict[str, Any]]
 def _missing_policy(lint_set: LintSet, ctx: CheckContext, direction: str) -> Iterator[Violation]:
     """Pods in a namespace with NetworkPolicies (or in a complete set) that no policy of
     ``direction`` selects. Coverage is computed per policy through the label index."""
-    namespaces = {policy.namespace for policy in network_policies(lint_set)}
+    namespaces = {policy.scope for policy in network_policies(lint_set)}
     covered: set[int] = set()
     for policy in network_policies(lint_set):
         if direction in policy_types(policy):
@@ -98,7 +98,7 @@ def _missing_policy(lint_set: LintSet, ctx: CheckContext, direction: str) -> Ite
         pod = obj.pod
         if pod is None or obj.kind == "PodTemplate" or id(pod) in covered:
             continue
-        if obj.namespace not in namespaces and not lint_set.complete:
+        if obj.scope not in namespaces and not lint_set.complete:
             continue
         yield Violation(
             pod.labels_pointer,
@@ -131,11 +131,11 @@ def network_policy_selects_nothing(lint_set: LintSet, ctx: CheckContext) -> Iter
         return
     for policy in network_policies(lint_set):
         selector = pod_selector(policy)
-        if selector is None or selector.empty:
+        if selector is None or selector.empty or not lint_set.knows(policy):
             continue
-        if lint_set.select_pods(policy.namespace, selector):
+        if lint_set.select_pods(policy.scope, selector):
             continue
-        if lint_set.pod_owner(policy.namespace, selector) is None:
+        if lint_set.pod_owner(policy.scope, selector) is None:
             yield Violation(
                 "/spec/podSelector",
                 f'NetworkPolicy "{policy.name}" podSelector {{{selector}}} matches no pod '
@@ -154,7 +154,12 @@ def network_policy_allows_all(lint_set: LintSet, ctx: CheckContext) -> Iterator[
     knows_pods = lint_set.has_workloads or lint_set.complete
     for policy in network_policies(lint_set):
         types = policy_types(policy)
-        if knows_pods and not selected_pods(lint_set, policy) and not _may_select(lint_set, policy):
+        if (
+            knows_pods
+            and lint_set.knows(policy)
+            and not selected_pods(lint_set, policy)
+            and not _may_select(lint_set, policy)
+        ):
             continue
         for direction in (INGRESS, EGRESS):
             if direction not in types:
@@ -185,7 +190,7 @@ def network_policy_allows_all(lint_set: LintSet, ctx: CheckContext) -> Iterator[
                     if not isinstance(block, dict):
                         continue
                     cidr = block.get("cidr")
-                    if cidr not in OPEN_CIDRS:
+                    if not isinstance(cidr, str) or cidr not in OPEN_CIDRS:
                         continue
                     excepted = block.get("except")
                     but, where = "", whence
@@ -227,9 +232,11 @@ def network_policy_peer_selects_nothing(
                         selector = parse_selector(peer.get("podSelector"))
                     except SelectorError:
                         continue
-                    if selector.empty or lint_set.select_pods(policy.namespace, selector):
+                    if selector.empty or not lint_set.knows(policy):
                         continue
-                    if lint_set.pod_owner(policy.namespace, selector) is not None:
+                    if lint_set.select_pods(policy.scope, selector):
+                        continue
+                    if lint_set.pod_owner(policy.scope, selector) is not None:
                         continue
                     yield Violation(
                         join("/spec", field, i, peers_field, j, "podSelector"),

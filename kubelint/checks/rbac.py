@@ -272,7 +272,7 @@ def _find_role(lint_set: LintSet, binding: K8sObject, kind: str, name: str) -> K
     """The Role/ClusterRole a binding refers to, when it is in the lint set."""
     if kind == "Role" and binding.kind != "RoleBinding":
         return None  # a ClusterRoleBinding can only refer to a ClusterRole
-    namespace = binding.namespace if kind == "Role" else None
+    namespace = binding.scope if kind == "Role" else None
     for role in lint_set.find(kind, namespace, name):
         if _is_rbac(role):
             return role
@@ -571,7 +571,7 @@ def binding_to_missing_role(lint_set: LintSet, ctx: CheckContext) -> Iterator[Vi
         if ref is None or ref[0] != "Role":
             continue
         name = ref[1]
-        if (binding.namespace, name) in BUILTIN_ROLES:
+        if (binding.namespace, name) in BUILTIN_ROLES or not lint_set.knows(binding, "Role"):
             continue
         if _find_role(lint_set, binding, "Role", name) is not None:
             continue

@@ -414,7 +414,7 @@ def service_account_token_automounted(lint_set: LintSet, ctx: CheckContext) -> I
             )
             continue
         name, _ = service_account(pod)
-        accounts = lint_set.find("ServiceAccount", obj.namespace, name)
+        accounts = lint_set.find("ServiceAccount", obj.scope, name)
         sa_value = accounts[-1].raw.get("automountServiceAccountToken") if accounts else None
         if sa_value is False:
             continue
@@ -439,9 +439,9 @@ def missing_service_account(lint_set: LintSet, ctx: CheckContext) -> Iterator[Vi
         return
     for obj, pod in _workloads(lint_set):
         name, pointer = service_account(pod)
-        if pointer is None or name == "default":
+        if pointer is None or name == "default" or not lint_set.knows(obj, "ServiceAccount"):
             continue
-        if lint_set.find("ServiceAccount", obj.namespace, name):
+        if lint_set.find("ServiceAccount", obj.scope, name):
             continue
         elsewhere = sorted(
             {

@@ -447,7 +447,8 @@ def unsafe_selinux_options(pod: PodSpec, ctx: CheckContext) -> Iterator[Violatio
         who = _who(pod, c, "seLinuxOptions")
         container = c.name if c else None
         kind = options.get("type")
-        if kind is not None and kind not in allowed:
+        # A type that is not a string is schema-invalid's to report, not a crash here.
+        if isinstance(kind, str) and kind not in allowed:
             yield Violation(
                 join(pointer, "type"),
                 f"{who} sets seLinuxOptions.type: {show_value(kind)} (allowed: "

@@ -39,8 +39,10 @@ def service_selects_nothing(lint_set: LintSet, ctx: CheckContext) -> Iterator[Vi
         if parsed is None:
             continue
         raw_selector, selector = parsed
-        if not lint_set.select_pods(svc.namespace, selector) and not lint_set.pod_owner(
-            svc.namespace, selector
+        if not lint_set.knows(svc):
+            continue
+        if not lint_set.select_pods(svc.scope, selector) and not lint_set.pod_owner(
+            svc.scope, selector
         ):
             shown = ", ".join(f"{k}={v}" for k, v in raw_selector.items())
             yield Violation(
@@ -91,7 +93,7 @@ def service_target_port_missing(lint_set: LintSet, ctx: CheckContext) -> Iterato
         if not named:
             continue
         _, selector = parsed
-        pods = lint_set.select_pods(svc.namespace, selector)
+        pods = lint_set.select_pods(svc.scope, selector)
         if not pods:
             continue
         available: set[str] = set()
@@ -179,9 +181,9 @@ def ingress_missing_service(lint_set: LintSet, ctx: CheckContext) -> Iterator[Vi
         if ingress.group not in ("networking.k8s.io", "extensions"):
             continue
         for name_ptr, name, port_ptr, port in _ingress_backends(ingress):
-            if not isinstance(name, str) or not name:
+            if not isinstance(name, str) or not name or not lint_set.knows(ingress, "Service"):
                 continue
-            services = [s for s in lint_set.find("Service", ingress.namespace, name) if not s.group]
+            services = [s for s in lint_set.find("Service", ingress.scope, name) if not s.group]
             if not services:
                 yield Violation(
                     name_ptr,

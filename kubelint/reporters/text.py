@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from itertools import groupby
 
@@ -43,9 +44,21 @@ def summary_line(result: RunResult) -> str:
     return line
 
 
+_CONTROL_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\x1b": "\\x1b"}
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\n``, ``\\x1b``): a file name or value
+    from a hostile tree can neither split a ``file:line:col`` line nor drive the terminal."""
+    if not _CONTROL_RE.search(text):
+        return text
+    return _CONTROL_RE.sub(lambda m: _ESCAPES.get(m.group(0), f"\\x{ord(m.group(0)):02x}"), text)
+
+
 def plain_line(f: Finding) -> str:
     loc = f.location
-    return f"{loc.file}:{loc.line}:{loc.column}: {f.severity.value} {f.rule} {f.message}"
+    return printable(f"{loc.file}:{loc.line}:{loc.column}: {f.severity.value} {f.rule} {f.message}")
 
 
 class TextReporter(Reporter):
@@ -73,17 +86,17 @@ class TextReporter(Reporter):
             soft_wrap=True,
         )
         for file, group in groupby(result.findings, key=lambda f: f.location.file):
-            console.print(Text(file, style="bold underline"))
+            console.print(Text(printable(file), style="bold underline"))
             lines = (result.sources.get(file) or "").splitlines()
             for f in group:
                 loc = f.location
                 head = Text(f"  {loc.line}:{loc.column} ")
                 head.append(f.severity.value, style=_STYLE[f.severity])
                 head.append(f" {f.rule} ", style="bold")
-                head.append(f.message)
+                head.append(printable(f.message))
                 console.print(head)
                 if 0 < loc.line <= len(lines):
-                    src = lines[loc.line - 1]
+                    src = printable(lines[loc.line - 1])
                     console.print(Text(f"    {loc.line:>4} | {src}", style="dim"))
                     console.print(Text(" " * (11 + loc.column - 1) + "^", style=_STYLE[f.severity]))
             console.print()
