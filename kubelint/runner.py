@@ -259,10 +259,12 @@ def run(
     except RenderError as exc:
         raise RunError(str(exc)) from exc
     skipped, errors = [*skipped, *more_skipped], [*errors, *render_errors]
-    inputs = [s.path for s in sources if s.path is not None and is_manifest(s.path, s.data or b"")]
-    inputs += [Path(p) for p in paths if p != STDOUT]
+    input_paths = [
+        s.path for s in sources if s.path is not None and is_manifest(s.path, s.data or b"")
+    ]
+    input_paths += [Path(p) for p in paths if p != STDOUT]
     try:
-        check_paths(prep.reports, inputs)
+        check_paths(prep.reports, input_paths)
     except ReportPathError as exc:
         raise RunError(str(exc)) from exc
     kept = []
@@ -332,14 +334,9 @@ def lint(settings: Settings) -> int:
 
         fix_failed = fix_files(prep, "write", settings.unsafe_fixes, report=False) == 2
     result, errors, suppressor = run(prep)
-<<<<<<< HEAD
-    result.errors[:0] = errors  # input and render errors first: every report says the run failed
-=======
     if fix_failed:
         errors.append("some fixes could not be written")
-    for message in errors:
-        err(message)
->>>>>>> main
+    result.errors[:0] = errors  # input and render errors first: every report says the run failed
     for message in result.errors:
         err(message)
     for message in result.notices:
