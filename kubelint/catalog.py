@@ -8,7 +8,6 @@ its params against the params schema it declares. Nothing here lists rules by ha
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,6 +16,7 @@ from typing import Any, TypeVar
 
 import jsonschema_rs
 
+from kubelint import versions
 from kubelint.findings import Severity
 from kubelint.message_template import TemplateError
 from kubelint.message_template import check as check_template
@@ -154,6 +154,16 @@ def _rule_validator() -> Any:
     return jsonschema_rs.validator_for(load_schema("rule.schema.json"))
 
 
+def _check_name(data: Mapping[str, Any]) -> str | None:
+    """The Python check of a rule: ``check:``, or by default the rule ID in snake case
+    (``latest-tag`` -> ``latest_tag``); None for declarative (``schema:``) and input rules."""
+    if "check" in data:
+        return str(data["check"])
+    if data.get("schema") is not None or data.get("target") == "input":
+        return None
+    return str(data["id"]).replace("-", "_")
+
+
 def parse_rule(data: Any, origin: str, where: str | None = None) -> RuleSpec:
     """Validate one rule definition. The compiled (Rust) validators make this cheap enough for
     every run; the pure-Python validator is only used to explain an invalid file well.
@@ -206,7 +216,7 @@ def parse_rule(data: Any, origin: str, where: str | None = None) -> RuleSpec:
         remediation=data["remediation"],
         references=tuple(data.get("references") or ()),
         params_schema=params,
-        check=data.get("check"),
+        check=_check_name(data),
         schema=data.get("schema"),
         message=data.get("message"),
         kinds=tuple(data.get("kinds") or ()),
@@ -329,10 +339,10 @@ def _parse_profiles(owner: str, paths: list[Path]) -> dict[str, Profile]:
 
 def _parse_since(value: Any, where: str) -> tuple[int, int]:
     """``since: "1.34"`` -> (1, 34); a string is required (YAML reads 1.30 as the float 1.3)."""
-    m = re.fullmatch(r"(\d+)\.(\d+)", value) if isinstance(value, str) else None
-    if m is None:
+    version = versions.parse_minor(value)
+    if version is None:
         raise CatalogError(f'{where}: `since` must be a quoted "MAJOR.MINOR" string, got {value!r}')
-    return int(m.group(1)), int(m.group(2))
+    return version
 
 
 def profile_since(

@@ -25,6 +25,7 @@ from kubelint.loader import first_problem, read_yaml_file
 from kubelint.messages import suggest
 from kubelint.positions import PositionIndex, join
 from kubelint.resources import load_schema
+from kubelint.versions import DEFAULT, format_version
 
 if TYPE_CHECKING:
     import jsonschema
@@ -415,7 +416,7 @@ STARTER = """\
 # (the same schema ships in kubelint as schemas/config.schema.json)
 
 # Target Kubernetes minor for version-dependent rules (quote it).
-kubernetesVersion: "1.37"
+kubernetesVersion: "@DEFAULT_VERSION@"
 
 # Lowest severity that fails the run: error | warning | info | never
 failOn: warning
@@ -453,4 +454,4 @@ exemptions: []
 
 # Directories with your own rules (same format as kubelint's rules/).
 customRules: []
-"""
+""".replace("@DEFAULT_VERSION@", format_version(DEFAULT))

@@ -200,12 +200,6 @@ class LintSet:
             out.extend(self._by_kind_ns.get((kind, scope), ()))
         return out
 
-    def find_in_group(
-        self, group: str, kind: str, namespace: str | None, name: str
-    ) -> list[K8sObject]:
-        """Objects with this API group (version ignored), kind, namespace and name."""
-        return [obj for obj in self.find(kind, namespace, name) if obj.group == group]
-
     def scalers_of(self, obj: K8sObject) -> list[K8sObject]:
         """HorizontalPodAutoscalers whose ``scaleTargetRef`` names ``obj`` (group, kind, name).
 

@@ -299,11 +299,6 @@ class PodSpec:
             return False
         return self.raw.get("restartPolicy") not in ("Never", "OnFailure")
 
-    def iter_containers(self, *kinds: str) -> Iterator[Container]:
-        for c in self.containers:
-            if not kinds or c.kind in kinds:
-                yield c
-
 
 @dataclass
 class K8sObject:

@@ -7,13 +7,16 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
 
 from kubelint import cache as disk_cache
 from kubelint import hookspecs
 from kubelint.lazy import LazyMap
+
+if TYPE_CHECKING:
+    from kubelint.model import K8sObject, PodLocator
 
 ENTRY_POINT_GROUP = "kubelint"
 
@@ -60,15 +63,16 @@ class Plugins:
                 dirs.append((impl.plugin_name, Path(d)))
         return dirs
 
-    def pod_locator(self) -> Any:
+    def pod_locator(self) -> PodLocator | None:
         """A function (object) -> (pod spec pointer, metadata pointer) | None asking plugins'
         ``kubelint_pod_spec`` hook, or None when no plugin implements it."""
         hook = self.manager.hook.kubelint_pod_spec
         if not hook.get_hookimpls():
             return None
 
-        def locate(obj: Any) -> Any:
-            return hook(obj=obj)
+        def locate(obj: K8sObject) -> tuple[str, str | None] | None:
+            found: tuple[str, str | None] | None = hook(obj=obj)
+            return found
 
         return locate
 

@@ -29,8 +29,6 @@ _TARGET_NAMES = {
     "set": "LintSet",
 }
 
-INPUT_RULES = ("yaml-syntax-error", "duplicate-key", "invalid-object", "input-limit")
-
 
 @dataclass
 class ActiveRule:
@@ -88,9 +86,9 @@ def select_rules(
         selected.pop(rid, None)
     if only:
         selected = {rid: selected.get(rid, {}) for rid in only}
-    for rid in INPUT_RULES:
-        if rid in catalog:
-            selected.setdefault(rid, {})
+    for spec in catalog.values():  # input-problem rules (target: input) always run
+        if spec.target == "input":
+            selected.setdefault(spec.id, {})
     for rid, extra in (params or {}).items():
         if rid in selected:
             selected[rid] = {**selected[rid], **extra}

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kubelint.findings import Severity
+
 if TYPE_CHECKING:
     from kubelint.config import Config
     from kubelint.render import RenderOptions
@@ -31,7 +33,7 @@ FIX = "fix"  # kubelint fix: everything that decides which findings exist, plus 
 _FINDINGS = frozenset({LINT, BASELINE, FIX})
 _ALL = frozenset({LINT, BASELINE, SHOW, FIX})
 
-FAIL_ON = ("error", "warning", "info", "never")
+FAIL_ON = (*(s.value for s in Severity), "never")  # every severity, most severe first
 COLOR = ("auto", "always", "never")
 DEFAULT_FAIL_ON = "warning"
 

@@ -22,9 +22,12 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubelint.loader import MAX_BYTES
+
+if TYPE_CHECKING:
+    from kubelint.mapping import Mapper
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 VENDORED_DIRS = frozenset(
@@ -114,10 +117,8 @@ class Source:
     name: str  # what reports show: relative to the current directory when below it, or "-"
     path: Path | None  # None for stdin
     data: bytes | None  # None when the file was skipped or unreadable
-    skip_reason: str | None = None
-    error: str | None = None
     lint_set: str = "files"  # id of the lint set it belongs to
-    mapper: Any = None  # mapping.Mapper for rendered output (helm/kustomize), else None
+    mapper: Mapper | None = None  # for rendered output (helm/kustomize), else None
     too_large: bool = False  # larger than the input limit: an input-limit finding, not read
 
 

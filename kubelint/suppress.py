@@ -70,7 +70,6 @@ class Suppressor:
         exemptions: Iterable[Exemption] = (),
         foreign: bool = True,
         today: dt.date | None = None,
-        base: str = "",
     ) -> None:
         today = today or dt.date.today()
         self.active: list[Exemption] = []
@@ -81,7 +80,6 @@ class Suppressor:
             else:
                 self.active.append(ex)
         self.foreign = foreign
-        self.base = base
         self.used: set[str] = set()
         self.seen: dict[str, str] = {}  # suppression key -> description (for unused reports)
         for ex in self.active:

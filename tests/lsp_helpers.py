@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -12,7 +13,7 @@ from typing import Any
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-TIMEOUT = 30.0
+TIMEOUT = 120.0  # generous: the machine is shared, and a slow answer is not a wrong one
 
 
 def uri(path: Path) -> str:
@@ -142,9 +143,15 @@ def action_edits(action: types.CodeAction) -> list[types.TextEdit]:
 
 @asynccontextmanager
 async def session(
-    folders: Sequence[Path], *args: str, init_options: Any = None
+    folders: Sequence[Path],
+    *args: str,
+    init_options: Any = None,
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[Session]:
-    config = ClientServerConfig(server_command=[sys.executable, "-m", "kubelint", "server", *args])
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "kubelint", "server", *args],
+        server_env={**os.environ, **env} if env else None,
+    )
     client = await config.start()
     assert isinstance(client, LanguageClient)
 

@@ -95,8 +95,7 @@ def test_invalid_custom_rule_is_a_clear_error(tmp_path: Path) -> None:
 def test_custom_rule_with_builtin_check_and_params(tmp_path: Path) -> None:
     rules = tmp_path / "policies"
     rules.mkdir()
-    builtin = (ROOT / "rules" / "missing-required-label.yaml").read_text()
-    check = next(line for line in builtin.splitlines() if line.startswith("check:"))
+    check = _builtin_check_line("missing-required-label")
     (rules / "team-label.yaml").write_text(
         "id: team-label\nsummary: Objects need a team label.\ncategory: custom\n"
         "severity: error\ndefault: true\ntarget: object\n"
@@ -114,6 +113,15 @@ def test_custom_rule_with_builtin_check_and_params(tmp_path: Path) -> None:
     assert findings and all(
         f["rule"] == "team-label" and f["severity"] == "error" for f in findings
     )
+
+
+def _builtin_check_line(rule_id: str) -> str:
+    """``check: <name>`` of a built-in rule (written out, or defaulted from its ID)."""
+    from kubelint.catalog import load_rules
+    from kubelint.plugins import load_plugins
+
+    spec = load_rules(load_plugins(autoload=False).rule_dirs())[rule_id]
+    return f"check: {spec.check}"
 
 
 def _install_dist(site: Path, name: str, entry: str, module_src: Path | None) -> None:
@@ -254,8 +262,7 @@ def test_custom_rule_whose_target_does_not_match_its_check_is_a_load_error(
     # latest-tag's check takes a Container; a rule that runs it on objects would find nothing.
     rules = tmp_path / "policies"
     rules.mkdir()
-    builtin = (ROOT / "rules" / "latest-tag.yaml").read_text()
-    check = next(line for line in builtin.splitlines() if line.startswith("check:"))
+    check = _builtin_check_line("latest-tag")
     (rules / "object-tag.yaml").write_text(
         "id: object-tag\nsummary: Tags.\ncategory: custom\nseverity: error\ndefault: true\n"
         f"target: object\n{check}\nwhy: Testing.\nremediation: None.\n"
@@ -293,3 +300,33 @@ def test_plugin_check_declares_its_target(tmp_path: Path, monkeypatch: pytest.Mo
     assert 'rule "per-pod"' in run.stderr
     assert "has target: pod-spec" in run.stderr and "takes a LintSet (target: set)" in run.stderr
     sys.modules.pop("kubelint_settarget", None)
+
+
+def test_check_defaults_to_the_snake_cased_rule_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    pkg = tmp_path / "src" / "kubelint_defaultcheck"
+    (pkg / "rules").mkdir(parents=True)
+    (pkg / "__init__.py").write_text(
+        "from pathlib import Path\nfrom kubelint.api import Violation, check, hookimpl\n\n"
+        "@check('no_configmaps')\n"
+        "def no_configmaps(obj: 'K8sObject', ctx):\n"
+        "    if obj.kind == 'ConfigMap':\n"
+        "        yield Violation('/kind', 'no ConfigMaps here')\n\n"
+        "@hookimpl\ndef kubelint_checks():\n    return {'no_configmaps': no_configmaps}\n\n"
+        "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
+    )
+    (pkg / "rules" / "no-configmaps.yaml").write_text(
+        "id: no-configmaps\nsummary: No ConfigMaps.\ncategory: custom\nseverity: error\n"
+        "default: true\ntarget: object\nwhy: Testing.\nremediation: None.\n"
+    )
+    _install_dist(site, "kubelint-defaultcheck", "defaultcheck = kubelint_defaultcheck", pkg)
+    monkeypatch.syspath_prepend(str(site))
+    manifest = tmp_path / "cm.yaml"
+    manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n")
+    run = run_cli("lint", str(manifest), "--only", "no-configmaps", "--format", "json")
+    assert run.exit_code == 1, run.stderr
+    assert [(f["rule"], f["line"]) for f in run.json()["findings"]] == [("no-configmaps", 2)]
+    sys.modules.pop("kubelint_defaultcheck", None)

@@ -327,3 +327,62 @@ async def test_duplicates_point_at_their_first_occurrence(tmp_path: Path) -> Non
         for d in objects:
             [other] = d.related_information or []
             assert other.location.range.start.line == (11 if d.range.start.line == 1 else 1)
+
+
+async def test_plugins_load_and_a_rule_that_raises_is_logged(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    pkg = site / "kubelint_buggy"
+    (pkg / "rules").mkdir(parents=True)
+    (pkg / "__init__.py").write_text(
+        "from pathlib import Path\nfrom kubelint.hookspecs import hookimpl\n\n"
+        "def buggy(obj, ctx):\n"
+        "    if obj.name == 'boom':\n"
+        "        raise KeyError('image')\n"
+        "    return []\n\n"
+        "@hookimpl\ndef kubelint_checks():\n    return {'buggy': buggy}\n\n"
+        "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
+    )
+    (pkg / "rules" / "buggy-rule.yaml").write_text(
+        "id: buggy-rule\nsummary: A rule with a bug.\ncategory: custom\nseverity: error\n"
+        "default: true\ntarget: object\ncheck: buggy\nwhy: Testing.\nremediation: None.\n"
+    )
+    info = site / "kubelint_buggy-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: kubelint-buggy\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[kubelint]\nbuggy = kubelint_buggy\n")
+    doc = tmp_path / "app" / "pods.yaml"
+    doc.parent.mkdir()
+    doc.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: boom}\n---\n" + DEPLOYMENT)
+    env = {"PYTHONPATH": str(site), "KUBELINT_DISABLE_PLUGIN_AUTOLOAD": ""}
+    async with session([tmp_path], env=env) as s:
+        diags = await s.open(doc)
+        assert by_rule(diags, "latest-tag")  # the rest of the document is linted
+        errors = [m.message for m in s.client.log_messages if m.type == types.MessageType.Error]
+        assert any("rule buggy-rule raised KeyError: 'image'" in m for m in errors), errors
+        diags = await s.change(doc, DEPLOYMENT)  # the server goes on
+        assert by_rule(diags, "latest-tag")
+
+
+async def test_a_burst_of_changes_ends_with_the_last_text(tmp_path: Path) -> None:
+    web = tmp_path / "web.yaml"
+    web.write_text(DEPLOYMENT)
+    async with session([tmp_path]) as s:
+        await s.open(web)
+        doc = uri(web)
+        s.client.diagnostics.pop(doc, None)
+        for i in range(2, 12):  # typing: each change follows the previous one at once
+            text = DEPLOYMENT.replace("nginx:latest", f"nginx:1.{i}" if i < 11 else "nginx")
+            s.client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=doc, version=i),
+                    content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+                )
+            )
+        # diagnostics keep coming until the last text is linted: no tag, so latest-tag again
+        for _ in range(20):
+            diags = await s.wait(doc)
+            if by_rule(diags, "latest-tag"):
+                break
+            s.client.diagnostics.pop(doc, None)
+        [latest] = by_rule(diags, "latest-tag")
+        assert 'image "nginx"' in latest.message

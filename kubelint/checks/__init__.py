@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
+from kubelint import versions
 from kubelint.findings import Violation
 
 Target = Literal["object", "pod-spec", "container", "set"]
@@ -32,8 +33,6 @@ class CheckFn(Protocol):
 
 F = TypeVar("F", bound=Callable[..., Iterable[Violation]])
 
-KUBERNETES_VERSION_DEFAULT = (1, 37)
-
 
 @dataclass(frozen=True)
 class CheckContext:
@@ -41,7 +40,7 @@ class CheckContext:
 
     rule_id: str
     params: Mapping[str, Any] = field(default_factory=dict)
-    kubernetes_version: tuple[int, int] = KUBERNETES_VERSION_DEFAULT
+    kubernetes_version: versions.Version = versions.DEFAULT
     complete: bool = False
     # CustomResourceDefinitions given with --crd (plain data; not linted, only read for schemas)
     crds: tuple[Mapping[str, Any], ...] = ()

@@ -18,10 +18,9 @@ from kubelint.findings import Violation
 from kubelint.loader import first_problem, read_yaml_file
 from kubelint.model import K8sObject
 from kubelint.resources import package_data
+from kubelint.versions import Version, format_version, parse_minor
 
 DATA_FILE = "api-versions.yaml"
-
-Version = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -57,8 +56,10 @@ class ApiVersionEntry:
 def _version(value: Any) -> Version | None:
     if value is None:
         return None
-    major, _, minor = str(value).partition(".")
-    return int(major), int(minor)
+    version = parse_minor(value)
+    if version is None:
+        raise ValueError(f'{DATA_FILE}: version {value!r} is not a quoted "MAJOR.MINOR" string')
+    return version
 
 
 def _optional_str(value: Any) -> str | None:
@@ -122,10 +123,6 @@ def resolve_replacement(
         current = nxt
 
 
-def _show_version(version: Version) -> str:
-    return f"{version[0]}.{version[1]}"
-
-
 def _advice(entry: ApiVersionEntry, target: Version) -> str:
     key, last = resolve_replacement(entry, target)
     if key is None:
@@ -155,8 +152,8 @@ def removed_api_version(obj: K8sObject, ctx: CheckContext) -> Iterator[Violation
     yield Violation(
         "/apiVersion",
         f'{obj.display} uses apiVersion "{obj.api_version}", which no longer serves '
-        f"{obj.kind} since Kubernetes {_show_version(entry.removed_in)} (target "
-        f"{_show_version(target)}){_advice(entry, target)}",
+        f"{obj.kind} since Kubernetes {format_version(entry.removed_in)} (target "
+        f"{format_version(target)}){_advice(entry, target)}",
     )
 
 
@@ -169,11 +166,11 @@ def deprecated_api_version(obj: K8sObject, ctx: CheckContext) -> Iterator[Violat
         return
     assert entry.deprecated_in is not None
     removal = (
-        f", removed in {_show_version(entry.removed_in)}" if entry.removed_in is not None else ""
+        f", removed in {format_version(entry.removed_in)}" if entry.removed_in is not None else ""
     )
     yield Violation(
         "/apiVersion",
         f'{obj.display} uses apiVersion "{obj.api_version}", deprecated for '
-        f"{obj.kind} since Kubernetes {_show_version(entry.deprecated_in)}{removal} (target "
-        f"{_show_version(target)}){_advice(entry, target)}",
+        f"{obj.kind} since Kubernetes {format_version(entry.deprecated_in)}{removal} (target "
+        f"{format_version(target)}){_advice(entry, target)}",
     )

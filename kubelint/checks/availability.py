@@ -259,7 +259,7 @@ def missing_pod_disruption_budget(lint_set: LintSet, ctx: CheckContext) -> Itera
 
 @check("low_replica_count")
 def low_replica_count(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violation]:
-    minimum = int(ctx.params.get("min", 2))
+    minimum = int(ctx.params["min"])
     for obj in lint_set.of_kind(*SCALED_KINDS):
         if not _is_apps(obj):
             continue
@@ -331,11 +331,18 @@ def missing_anti_affinity(lint_set: LintSet, ctx: CheckContext) -> Iterator[Viol
         if pod is None or obj.kind in ("Pod", "PodTemplate"):
             continue
         count = replicas(obj)
+        scaled = ""
+        for hpa in lint_set.scalers_of(obj):  # an HPA decides the count: judge its minimum
+            low = hpa.get("/spec/minReplicas")
+            low = 1 if low is None else low
+            if _is_int(low):
+                count, scaled = int(low), f' (minReplicas of HorizontalPodAutoscaler "{hpa.name}")'
+                break
         if count is None or count < 2 or _spreads(pod):
             continue
         yield Violation(
             pod.at("affinity"),
-            f"{obj.display} has {count} replicas but neither a podAntiAffinity term nor a "
+            f"{obj.display} has {count} replicas{scaled} but neither a podAntiAffinity term nor a "
             f"topologySpreadConstraint on {HOSTNAME_KEY} or a zone key that selects its own "
             "pods: the scheduler may put every replica on one node",
             obj=obj,

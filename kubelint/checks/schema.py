@@ -24,6 +24,7 @@ from kubelint.lintset import LintSet
 from kubelint.messages import show_value, suggest
 from kubelint.model import K8sObject, get_path, split_api_version
 from kubelint.positions import join, to_dotted
+from kubelint.versions import Version, format_version
 
 UNKNOWN = "unknown-field"
 INVALID = "schema-invalid"
@@ -52,7 +53,7 @@ class Problem:
 def schema_invalid(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violation]:
     """Wrong types, missing required fields, bad enum values; objects without a schema with
     ``requireSchemas``."""
-    require = bool(ctx.params.get("requireSchemas"))
+    require = bool(ctx.params["requireSchemas"])
     for obj, problem in _problems(lint_set, ctx):
         if problem.rule == INVALID or (problem.rule == NO_SCHEMA and require):
             yield _violation(obj, problem)
@@ -81,7 +82,7 @@ def _problems(lint_set: LintSet, ctx: CheckContext) -> Iterator[tuple[K8sObject,
     if not k8s_schemas.supports(version):
         ctx.notes.notice(
             f"schema validation (schema-invalid, unknown-field) skipped: no bundled Kubernetes "
-            f"schemas for {version[0]}.{version[1]}; supported versions: "
+            f"schemas for {format_version(version)}; supported versions: "
             f"{k8s_schemas.supported_range()}"
         )
         return
@@ -137,6 +138,9 @@ def validate_object(obj: K8sObject, registry: _Registry, notes: RunNotes) -> lis
     """Every schema problem of ``obj`` (no-schema objects are counted in ``notes``)."""
     compiled = registry.lookup(obj.api_version, obj.kind)
     if compiled is None:
+        wrong = _wrong_api_version(obj, registry.version)
+        if wrong is not None:
+            return [Problem(INVALID, "/apiVersion", wrong, "value")]
         key = (obj.api_version, obj.kind)
         notes.not_validated[key] = notes.not_validated.get(key, 0) + 1
         return [Problem(NO_SCHEMA, "/kind", _no_schema_message(obj, registry.version), "key")]
@@ -158,12 +162,41 @@ def validate_object(obj: K8sObject, registry: _Registry, notes: RunNotes) -> lis
     return problems
 
 
-def _no_schema_message(obj: K8sObject, version: tuple[int, int]) -> str:
+def is_kubernetes_group(group: str, version: Version) -> bool:
+    """A group only Kubernetes itself serves: one without a dot (core, apps, batch, policy,
+    autoscaling, extensions: CRD groups must have one) or one the target version serves."""
+    return "." not in group or group in k8s_schemas.builtin_groups(version)
+
+
+def _wrong_api_version(obj: K8sObject, version: Version) -> str | None:
+    """The message for a built-in kind under an apiVersion of a Kubernetes group that does not
+    serve it at ``version`` (``v1`` Deployment), naming the apiVersion that does; None when
+    the group may be a CRD's, the pair is removed-api-version's, or no group serves the kind."""
+    from kubelint.checks.apiversions import api_version_table
+
+    group = split_api_version(obj.api_version)[0]
+    if not is_kubernetes_group(group, version):
+        return None
+    entry = api_version_table().get((obj.api_version, obj.kind))
+    if entry is not None and entry.removed_at(version):
+        return None
+    served = k8s_schemas.served_api_versions(version, obj.kind)
+    if not served:
+        return None
+    others = f" (also {', '.join(served[1:])})" if len(served) > 1 else ""
+    return (
+        f'apiVersion "{obj.api_version}" does not serve kind {obj.kind} at Kubernetes '
+        f"{format_version(version)}: the API server rejects {obj.display}; use apiVersion "
+        f'"{served[0]}"{others}'
+    )
+
+
+def _no_schema_message(obj: K8sObject, version: Version) -> str:
     group = split_api_version(obj.api_version)[0]
     what = f"{obj.api_version} {obj.display}"
     if group in _REMOVED_GROUPS or group in k8s_schemas.builtin_groups(version):
         return (
-            f"no schema for {what}: Kubernetes {version[0]}.{version[1]} does not serve this "
+            f"no schema for {what}: Kubernetes {format_version(version)} does not serve this "
             f"apiVersion/kind (removed or misspelled?)"
         )
     return (
@@ -289,8 +322,8 @@ def _added_later(compiled: CompiledSchema, schema_path: Any, key: str) -> str:
         if key in props:
             now = compiled.version
             return (
-                f" (added in Kubernetes {later[0]}.{later[1]}; the target version is "
-                f"{now[0]}.{now[1]}, see --kubernetes-version)"
+                f" (added in Kubernetes {format_version(later)}; the target version is "
+                f"{format_version(now)}, see --kubernetes-version)"
             )
     return ""
 

@@ -113,7 +113,7 @@ def linux_exempt(pod: PodSpec, ctx: CheckContext) -> bool:
 def user_namespace_exempt(pod: PodSpec, ctx: CheckContext, param: str) -> bool:
     """``param`` is on, the pod sets ``hostUsers: false`` explicitly, and the target is >= 1.35."""
     return (
-        bool(ctx.params.get(param, False))
+        bool(ctx.params[param])
         and pod.raw.get("hostUsers") is False
         and ctx.kubernetes_version >= USER_NAMESPACE_RELAXATION_SINCE
     )
@@ -147,7 +147,7 @@ def _who(pod: PodSpec, c: Container | None, field: str) -> str:
 
 @check("run_as_root")
 def run_as_root(pod: PodSpec, ctx: CheckContext) -> Iterator[Violation]:
-    require_non_root = bool(ctx.params.get("requireRunAsNonRoot", False))
+    require_non_root = bool(ctx.params["requireRunAsNonRoot"])
     # From 1.35 admission skips its runAsNonRoot and runAsUser checks entirely for pods in a
     # user namespace (explicit false and 0 included): UID 0 in the pod is not root on the node.
     if user_namespace_exempt(pod, ctx, "exemptUserNamespaces"):
@@ -201,7 +201,7 @@ def run_as_root(pod: PodSpec, ctx: CheckContext) -> Iterator[Violation]:
 @check("low_user_id")
 def low_user_id(pod: PodSpec, ctx: CheckContext) -> Iterator[Violation]:
     """Effective runAsUser below ``minUid``; an inherited pod-level value is reported once."""
-    min_uid = int(ctx.params.get("minUid", 10000))
+    min_uid = int(ctx.params["minUid"])
     from_pod: list[Container] = []
     for c in pod.containers:
         uid = c.effective("runAsUser")
@@ -248,6 +248,10 @@ def privilege_escalation_allowed(c: Container, ctx: CheckContext) -> Iterator[Vi
 
 @check("writable_root_filesystem")
 def writable_root_filesystem(c: Container, ctx: CheckContext) -> Iterator[Violation]:
+    """Linux pods only: Windows containers have no read-only root filesystem (the field is not
+    supported for ``spec.os.name: windows``)."""
+    if c.pod.is_windows:
+        return
     eff = c.effective("readOnlyRootFilesystem")
     if eff.value is True:
         return
@@ -274,14 +278,14 @@ def _capabilities(c: Container) -> dict[str, Any] | None:
 
 @check("dangerous_capability")
 def dangerous_capability(c: Container, ctx: CheckContext) -> Iterator[Violation]:
-    if ctx.params.get("exemptWindowsPods") and linux_exempt(c.pod, ctx):
+    if ctx.params["exemptWindowsPods"] and linux_exempt(c.pod, ctx):
         return
     caps = _capabilities(c)
     added = caps.get("add") if caps is not None else None
     if not isinstance(added, list):
         return
-    exact = bool(ctx.params.get("exactNames", False))
-    allowed_raw = {str(a) for a in ctx.params.get("allowed", [])}
+    exact = bool(ctx.params["exactNames"])
+    allowed_raw = {str(a) for a in ctx.params["allowed"]}
     allowed_norm = {normalise_capability(a) for a in allowed_raw}
     for i, cap in enumerate(added):
         norm = normalise_capability(cap)
@@ -307,7 +311,7 @@ def dangerous_capability(c: Container, ctx: CheckContext) -> Iterator[Violation]
 def missing_capabilities_drop_all(c: Container, ctx: CheckContext) -> Iterator[Violation]:
     if linux_exempt(c.pod, ctx):
         return
-    exact = bool(ctx.params.get("exactNames", False))
+    exact = bool(ctx.params["exactNames"])
     caps = _capabilities(c)
     dropped = caps.get("drop") if caps is not None else None
     if isinstance(dropped, list) and any(
@@ -357,7 +361,7 @@ def missing_seccomp_profile(c: Container, ctx: CheckContext) -> Iterator[Violati
 
 @check("seccomp_unconfined")
 def seccomp_unconfined(pod: PodSpec, ctx: CheckContext) -> Iterator[Violation]:
-    if ctx.params.get("exemptWindowsPods") and linux_exempt(pod, ctx):
+    if ctx.params["exemptWindowsPods"] and linux_exempt(pod, ctx):
         return
     for c, pointer, profile in _written(pod, "seccompProfile"):
         if isinstance(profile, dict) and profile.get("type") == "Unconfined":
@@ -370,9 +374,9 @@ def seccomp_unconfined(pod: PodSpec, ctx: CheckContext) -> Iterator[Violation]:
 
 @check("apparmor_unconfined")
 def apparmor_unconfined(pod: PodSpec, ctx: CheckContext) -> Iterator[Violation]:
-    written = bool(ctx.params.get("judgeWrittenValues", False))
-    other_types = bool(ctx.params.get("forbidOtherTypes", False))
-    strict_annotations = bool(ctx.params.get("strictAnnotationValues", False))
+    written = bool(ctx.params["judgeWrittenValues"])
+    other_types = bool(ctx.params["forbidOtherTypes"])
+    strict_annotations = bool(ctx.params["strictAnnotationValues"])
 
     def bad(profile: object) -> bool:
         if not isinstance(profile, dict):

@@ -105,8 +105,8 @@ def host_path_volume(pod: PodSpec, ctx: CheckContext) -> Iterator[Violation]:
 
 @check("sensitive_host_mount")
 def sensitive_host_mount(pod: PodSpec, ctx: CheckContext) -> Iterator[Violation]:
-    paths = [normalise_host_path(str(p)) for p in ctx.params.get("paths", [])]
-    sockets = {str(s) for s in ctx.params.get("sockets", [])}
+    paths = [normalise_host_path(str(p)) for p in ctx.params["paths"]]
+    sockets = {str(s) for s in ctx.params["sockets"]}
     for i, name, volume in _volumes(pod):
         host_path = volume.get("hostPath")
         raw = host_path.get("path") if isinstance(host_path, dict) else None

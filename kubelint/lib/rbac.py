@@ -26,7 +26,6 @@ from typing import Any
 WILDCARD = "*"
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
-RBAC_API_GROUP_VALUES = (RBAC_GROUP, "")  # roleRef.apiGroup / subjects[].apiGroup as written
 
 
 _LISTS = ("verbs", "apiGroups", "resources", "resourceNames")
@@ -196,7 +195,3 @@ def is_full_wildcard(rule: PolicyRule) -> bool:
         and WILDCARD in rule.resources
         and (WILDCARD in rule.api_groups or "" in rule.api_groups)
     )
-
-
-def describe_group(group: str) -> str:
-    return "the core group" if group == "" else group

@@ -35,6 +35,7 @@ from typing import Any
 from kubelint import cache as disk_cache
 from kubelint.k8s_names import valid_api_version, valid_kind
 from kubelint.schema_compile import SchemaCompileError, compile_schema
+from kubelint.versions import Version, format_version
 
 SCHEMA_PACKAGE = "kubernetes_validate"
 SCHEMA_ROOT = "kubernetes-json-schema"
@@ -45,8 +46,6 @@ _DIR_RE = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
 _DROP_KEYS = frozenset(
     {"description", "x-kubernetes-patch-strategy", "x-kubernetes-patch-merge-key"}
 )
-
-Version = tuple[int, int]
 
 
 @dataclass
@@ -108,7 +107,7 @@ def supported_range() -> str:
     if not versions:
         return "none (the kubernetes-validate package is not installed)"
     first, last = versions[0], versions[-1]
-    return f"{first[0]}.{first[1]}–{last[0]}.{last[1]}"
+    return f"{format_version(first)}–{format_version(last)}"
 
 
 def supports(version: Version) -> bool:
@@ -217,6 +216,44 @@ def builtin_groups(version: Version) -> frozenset[str]:
     return disk_cache.cached("groups", (version, _definitions_identity(version)), build)
 
 
+_STABILITY = re.compile(r"v(\d+)(?:(alpha|beta)(\d+))?$")
+
+
+def _version_rank(api_version: str) -> tuple[int, int, int]:
+    """Sort key preferring stable over beta over alpha, then the newest: v1 < v1beta2 < v1alpha1."""
+    m = _STABILITY.match(api_version.rpartition("/")[2])
+    if m is None:
+        return (3, 0, 0)
+    level = {None: 0, "beta": 1, "alpha": 2}[m.group(2)]
+    return (level, -int(m.group(1)), -int(m.group(3) or 0))
+
+
+@cache
+def served_api_versions(version: Version, kind: str) -> tuple[str, ...]:
+    """The built-in apiVersions that serve ``kind`` at Kubernetes ``version``, stable first."""
+
+    def build() -> dict[str, list[str]]:
+        kinds: dict[str, set[str]] = {}
+        for schema in _definitions(version).values():
+            for gvk in schema.get("x-kubernetes-group-version-kind") or ():
+                if not isinstance(gvk, dict):
+                    continue
+                group, ver, name = gvk.get("group"), gvk.get("version"), gvk.get("kind")
+                if isinstance(group, str) and isinstance(ver, str) and isinstance(name, str):
+                    kinds.setdefault(name, set()).add(f"{group}/{ver}" if group else ver)
+        return {name: sorted(apis) for name, apis in kinds.items()}
+
+    if not supports(version) or not kind:
+        return ()
+    table = disk_cache.cached("kinds", (version, _definitions_identity(version)), build)
+    candidates = [
+        api
+        for api in table.get(kind, ())
+        if _version_dir(version).joinpath(schema_file_name(api, kind)).is_file()
+    ]
+    return tuple(sorted(candidates, key=_version_rank))
+
+
 @cache
 def _object_meta_defs(version: Version) -> dict[str, Any]:
     """ObjectMeta and the definitions it reaches (the root ``metadata`` of CRD schemas)."""
@@ -269,7 +306,7 @@ def builtin_schema(version: Version, api_version: str, kind: str) -> CompiledSch
             "schema", identity, lambda: _builtin_document(node, version, api_version, kind)
         )
         if document is not None:
-            compiled = _compile(document, f"Kubernetes {version[0]}.{version[1]}", version)
+            compiled = _compile(document, f"Kubernetes {format_version(version)}", version)
     _BUILTIN[key] = compiled
     return compiled
 

@@ -144,10 +144,8 @@ def code_actions(ls: KubelintServer, params: types.CodeActionParams) -> list[typ
 
 
 def _fix_module() -> Any:
-    try:
-        return importlib.import_module("kubelint.fix")
-    except ImportError:  # a kubelint without the fix engine: no fix actions
-        return None
+    """kubelint.fix, imported on the first code action (not at server start)."""
+    return importlib.import_module("kubelint.fix")
 
 
 class _Offsets:
@@ -182,9 +180,9 @@ def fix_actions(
     hits: list[tuple[types.Diagnostic, Diagnostic]],
 ) -> list[types.CodeAction]:
     """One action per fixable finding under the cursor; unsafe fixes say so."""
-    fix = _fix_module()
-    if fix is None or not hits:
+    if not hits:
         return []
+    fix = _fix_module()
     project = published.project
     by_finding = {id(item.finding): diag for diag, item in hits}
     planned = fix.plan(
@@ -219,8 +217,6 @@ def fix_all_action(
 ) -> types.CodeAction | None:
     """ "Fix all safe problems in this file": every safe fix, composed, as one edit."""
     fix = _fix_module()
-    if fix is None:
-        return None
     if published.fix_all is None:
         findings = [item.finding for _, item in published.items if item is not None]
         published.fix_all = fix.apply(
