@@ -226,6 +226,14 @@ def _root(
     """kubelint: a Kubernetes manifest linter."""
 
 
+def _rule_dirs(rules_dir: list[str] | None) -> list[Path]:
+    """The configuration's ``customRules`` and ``--rules-dir``: what `lint` would load."""
+    from kubelint.settings import load_file_config
+
+    cfg = _guarded(load_file_config)(Settings())
+    return [*cfg.custom_rules, *(Path(d) for d in rules_dir or [])]
+
+
 def _catalog(no_plugins: bool = False, extra_dirs: list[Path] | None = None) -> Any:
     """The rule catalogue; a load error exits 2."""
     from kubelint.runner import load_catalog
@@ -352,7 +360,7 @@ def rules_cmd(
     from kubelint.fix.spec import fix_kind
     from kubelint.messages import suggest
 
-    catalog = _catalog(no_plugins, [Path(d) for d in rules_dir or []])
+    catalog = _catalog(no_plugins, _rule_dirs(rules_dir))
     specs = sorted(catalog.rules.values(), key=lambda r: (r.category, r.id))
     if format == "json":
         data = [
@@ -393,7 +401,7 @@ def explain(
     from kubelint.explain import explain_text
     from kubelint.messages import suggest
 
-    catalog = _catalog(no_plugins, [Path(d) for d in rules_dir or []])
+    catalog = _catalog(no_plugins, _rule_dirs(rules_dir))
     spec = catalog.rules.get(rule_id)
     if spec is None:
         _err(f'unknown rule "{rule_id}"{suggest(rule_id, catalog.rules)}')

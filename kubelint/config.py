@@ -48,6 +48,7 @@ class Exemption:
     path: str | None = None
     expires: str | None = None
     origin: str = ""  # file:line, for reports
+    base: str = ""  # directory of the config file: `path` globs are relative to it
 
 
 @dataclass
@@ -266,6 +267,7 @@ def load_config(
             path=ex.get("path"),
             expires=None if ex.get("expires") is None else str(ex.get("expires")),
             origin=_where(path, positions, join("/exemptions", i)),
+            base=str(path.parent.absolute()),
         )
         for i, ex in enumerate(data.get("exemptions") or [])
     ]
