@@ -45,7 +45,9 @@ class ObjectBuilder:
             self.input_finding(result, source.name, loaded.problems[0])
             return []
         result.sources[source.name] = text
-        mapper = source.mapper or detect_mapper(text, self.options)
+        mapper = source.mapper or detect_mapper(
+            text, self.options, piped=source.path is None and source.name == "-"
+        )
         if mapper is not None:
             mapper.prepare(text, loaded)
             self.mappers[source.name] = mapper

@@ -17,7 +17,7 @@ from typing import Any
 from kubelint.build import ObjectBuilder
 from kubelint.checks import RunNotes
 from kubelint.declarative import evaluate
-from kubelint.findings import Finding, Location, RunResult, Violation, fingerprint
+from kubelint.findings import Finding, Location, Related, RunResult, Violation, fingerprint
 from kubelint.lintset import LintSet
 from kubelint.mapping import map_finding
 from kubelint.model import K8sObject
@@ -124,6 +124,7 @@ class Engine:
         for mapper in self._mappers.values():  # templates/sources findings now point at
             for name, text in mapper.texts.items():
                 result.sources.setdefault(name, text)
+            result.notices.extend(n for n in mapper.notes() if n not in result.notices)
         if self.suppressor is not None:
             self._suppress(result, self.suppressor)
         result.findings.sort(key=Finding.sort_key)
@@ -218,9 +219,16 @@ class Engine:
         path = v.path
         location, rendered, message = Location(target.file, line, column), None, v.message
         extra: dict[str, str] = {}
+        related: tuple[Related, ...] = ()
         mapper = self._mappers.get(target.file) if self._mappers else None
         if mapper is not None:  # rendered Helm/Kustomize output: point at the source file
-            location, rendered, message, extra = map_finding(mapper, target, v, location)
+            location, rendered, message, extra, related = map_finding(mapper, target, v, location)
+        elif "autofix" in rule.spec.raw:  # whether `kubelint fix` has a (safe) fix for it
+            from kubelint.fix.spec import fix_safety
+
+            safety = fix_safety(rule.spec.raw, target, path, rule.ctx.params, self.options)
+            if safety is not None:
+                extra = {**extra, "fix": safety}
         finding = Finding(
             rule=rule.id,
             severity=rule.spec.severity,
@@ -233,6 +241,7 @@ class Engine:
             fingerprint=fingerprint(rule.id, target.ref, _named_path(target, path)),
             category=rule.spec.category,
             extra=extra,
+            related=related,
         )
         result.findings.append(finding)
         if self.suppressor is not None:

@@ -19,6 +19,17 @@ def explain_text(spec: RuleSpec) -> str:
         "How to fix",
         f"  {spec.remediation}",
     ]
+    autofix = spec.raw.get("autofix") if hasattr(spec.raw, "get") else None
+    if isinstance(autofix, dict):
+        from kubelint.fix.spec import fix_kind
+
+        kind = fix_kind(spec.raw)
+        how = (
+            "`kubelint fix`"
+            if kind == "safe"
+            else "`kubelint fix` (unsafe cases need --unsafe-fixes)"
+        )
+        out += ["", f"Automatic fix ({kind}, {how})", f"  {autofix.get('description', '')}"]
     if spec.example:
         out += ["", "Example (triggers the rule)", _indent(spec.example)]
     if spec.fix:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from kubelint.catalog import RuleSpec
@@ -77,6 +77,14 @@ class Location:
     column: int
 
 
+@dataclass(frozen=True)
+class Related:
+    """Another place that bears on a finding (e.g. the values-file line a Helm value is set on)."""
+
+    location: Location
+    message: str
+
+
 @dataclass(frozen=True, order=False)
 class Finding:
     """An immutable finding with everything every reporter needs."""
@@ -92,6 +100,7 @@ class Finding:
     fingerprint: str = ""
     category: str = ""
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    related: tuple[Related, ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location
@@ -125,6 +134,8 @@ class RunResult:
     suppressed_findings: list[tuple[Finding, Suppression]] = field(default_factory=list)
     baselined: int = 0
     sources: dict[str, str] = field(default_factory=dict)  # display name -> text (for reporters)
+    # finding -> its fix (kubelint.fix.report.ReportedFix), for reports that show fixes
+    fixes: dict[Finding, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Severity}

@@ -43,5 +43,6 @@ class Options:
     chart_dir: str | None = None  # --chart-dir: where `# Source:` templates of piped Helm live
     kustomize_root: str | None = None  # --kustomize-root: the directory piped output was built from
     include_tests: bool = False  # lint Helm test hooks (helm.sh/hook: test)
+    helm_bin: str | None = None  # --helm-bin: re-renders piped Helm output to map it exactly
     # Plugins' kubelint_pod_spec hook: (object) -> (pod spec pointer, metadata pointer) | None
     pod_locator: PodLocator | None = None

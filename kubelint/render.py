@@ -19,6 +19,8 @@ from pathlib import Path
 from kubelint.kustomization import kustomization_file, read_kustomization
 from kubelint.loader import MAX_BYTES
 from kubelint.mapping import HelmMapper, KustomizeMapper
+from kubelint.mapping.helm_trace import trace_render
+from kubelint.mapping.helm_values import ValuesFiles, chart_meta, set_keys
 from kubelint.render_guard import (
     RenderGuardError,
     check_namespace,
@@ -137,6 +139,8 @@ def helm_sources(chart: str, opts: RenderOptions) -> list[Source]:
     except RenderGuardError as exc:
         raise RenderError(str(exc)) from exc
     shown = display_name(chart_dir)
+    if chart_meta(chart_dir / "Chart.yaml").get("type") == "library":
+        raise RenderError(f"{chart}: a Helm library chart (type: library) cannot be rendered")
     out: list[Source] = []
     values_sets: list[str | None] = list(opts.values_sets) or [None]
     for values_set in values_sets:
@@ -150,14 +154,21 @@ def helm_sources(chart: str, opts: RenderOptions) -> list[Source]:
                 cmd += ["--values", f]
         for s in opts.set_values:
             cmd += ["--set", s]
-        cmd += ["--", opts.release_name, str(chart_dir)]  # positionals are never options
         name = f"helm template {shown}" + (f" -f {values_set}" if values_set else "")
-        data = _run(cmd, name)
+        data = _run([*cmd, "--", opts.release_name, str(chart_dir)], name)  # positionals last
+        real = data.decode("utf-8", errors="replace")
+        trace = trace_render(cmd, opts.release_name, chart_dir, real)
+        files = [*opts.values, *(values_set.split(",") if values_set else [])]
+        values = ValuesFiles(
+            chart_dir.resolve(), [Path(f) for f in files], set_keys(list(opts.set_values))
+        )
         mapper = HelmMapper(
             chart_dir.resolve(),
             include_tests=opts.include_tests,
             tag=values_set,
-            fallback=(chart_dir / "Chart.yaml").resolve(),
+            trace=trace,
+            values=values,
+            name=name,
         )
         lint_set = f"helm:{shown}:{values_set or ''}"
         out.append(Source(name=name, path=None, data=data, lint_set=lint_set, mapper=mapper))
@@ -295,7 +306,9 @@ def render_all(
         if chart_dir.resolve() in explicit_charts:
             continue
         shown = display_name(chart_dir)
-        if not opts.helm_auto:
+        if chart_meta(chart_dir / "Chart.yaml").get("type") == "library":
+            skipped.append(Skipped(shown, "Helm library chart (not installable)"))
+        elif not opts.helm_auto:
             hint = "lint it with --helm-auto or --helm, or pipe `helm template` output to '-'"
             skipped.append(Skipped(shown, f"Helm chart ({hint})"))
         elif find_helm(opts.helm_bin) is None:

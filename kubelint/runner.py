@@ -160,6 +160,7 @@ def prepare(settings: Settings) -> Prepared:
             chart_dir=settings.chart_dir,
             kustomize_root=settings.kustomize_root,
             include_tests=settings.include_tests,
+            helm_bin=settings.helm_bin,
         )
         selection = select_rules(
             catalog.rules,
@@ -333,7 +334,13 @@ def lint(settings: Settings) -> int:
         from kubelint.fix.command import fix_files
 
         fix_failed = fix_files(prep, "write", settings.unsafe_fixes, report=False) == 2
-    result, errors, suppressor = run(prep)
+    inputs: list[Source] = []
+    result, errors, suppressor = run(prep, inputs)
+    if "json" in (settings.format, *(fmt for fmt, _ in prep.reports)) or "sarif" in (
+        settings.format,
+        *(fmt for fmt, _ in prep.reports),
+    ):
+        _report_fixes(prep, result, inputs)  # machine reports carry the edits themselves
     if fix_failed:
         errors.append("some fixes could not be written")
     result.errors[:0] = errors  # input and render errors first: every report says the run failed
@@ -393,6 +400,20 @@ def lint(settings: Settings) -> int:
         err("no Kubernetes objects found to lint (--fail-if-empty)")
         code = 2
     return 0 if settings.exit_zero and code == 1 else code
+
+
+def _report_fixes(prep: Prepared, result: RunResult, inputs: list[Source]) -> None:
+    """Attach to ``result`` the fix of each finding that has one (reports show them)."""
+    from kubelint.fix.core import FixOptions, has_fix
+    from kubelint.fix.report import report_fixes
+
+    rules = {rid: spec.raw for rid, spec in prep.catalog.rules.items()}
+    if not any(has_fix(rules.get(f.rule)) for f in result.findings):
+        return
+    params = {rule.id: dict(rule.ctx.params) for rule in prep.active}
+    plain = [s.name for s in inputs if s.mapper is None]
+    options = FixOptions(False, prep.eff.kubernetes_version, params)
+    result.fixes = report_fixes(result.findings, result.sources, plain, rules, options)
 
 
 def lint_findings(settings: Settings) -> list[Finding]:

@@ -388,3 +388,62 @@ def test_helm_template_gets_the_lines_to_add(tmp_path: Path) -> None:
     assert "  +          securityContext:\n  +            allowPrivilegeEscalation: false\n" in (
         run.stdout
     )
+
+
+def test_reports_carry_the_fixes(tmp_path: Path) -> None:
+    import jsonschema
+
+    from tests.conftest import ROOT
+
+    path = write(tmp_path, "deploy.yaml", DEPLOY)
+    rules = only("privilege-escalation-allowed", "writable-root-filesystem", "latest-tag")
+    report = run_cli("lint", "--format", "json", *rules, str(path)).json()
+    jsonschema.validate(report, json.loads((ROOT / "schemas" / "report.schema.json").read_text()))
+    by_rule: dict[str, list[dict[str, object]]] = {}
+    for f in report["findings"]:
+        by_rule.setdefault(f["rule"], []).append(f)
+    assert all(f["fix"] is None for f in by_rule.get("latest-tag", []))
+    assert {f["fix"]["safe"] for f in by_rule["writable-root-filesystem"]} == {False}
+    assert report["summary"]["fixable"] == {"safe": 3, "unsafe": 3}
+    # each fix applied on its own to the original text gives the same as `kubelint fix` for it
+    lines = DEPLOY.splitlines(keepends=True)
+    for f in by_rule["privilege-escalation-allowed"]:
+        (r,) = f["fix"]["replacements"]
+        start = sum(len(x) for x in lines[: r["line"] - 1]) + r["column"] - 1
+        end = sum(len(x) for x in lines[: r["endLine"] - 1]) + r["endColumn"] - 1
+        fixed = DEPLOY[:start] + r["text"] + DEPLOY[end:]
+        assert "allowPrivilegeEscalation: false" in fixed
+        assert not load_text(fixed).problems
+    sarif = run_cli("lint", "--format", "sarif", *rules, str(path)).json()
+    schema = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(sarif, schema)
+    results = sarif["runs"][0]["results"]
+    with_fix = [r for r in results if "fixes" in r]
+    assert len(with_fix) == 6
+    change = with_fix[0]["fixes"][0]["artifactChanges"][0]
+    assert change["replacements"][0]["deletedRegion"]["startLine"] >= 1
+    unsafe = [r for r in with_fix if r["ruleId"] == "writable-root-filesystem"]
+    assert all(r["fixes"][0]["description"]["text"].startswith("Unsafe fix") for r in unsafe)
+    text = run_cli("lint", *rules, str(path), env={"NO_COLOR": "1"}).stdout.splitlines()
+    assert sum("privilege-escalation-allowed [*] " in line for line in text) == 3
+    assert not any("writable-root-filesystem [*]" in line for line in text)
+    assert text[-1].endswith(
+        "; 3 fixable with `kubelint fix`, 3 more with `kubelint fix --unsafe-fixes`"
+    )
+
+
+def test_rules_and_explain_show_fixes() -> None:
+    listing = run_cli("rules").stdout.splitlines()
+    row = next(line for line in listing if line.startswith("missing-seccomp-profile "))
+    assert " safe " in row
+    assert any(
+        line.startswith("writable-root-filesystem ") and " unsafe " in line for line in listing
+    )
+    assert listing[-1].endswith("rules can fix their findings (`kubelint fix`).")
+    data = json.loads(run_cli("rules", "--format", "json").stdout)
+    kinds = {r["id"]: r["fix"] for r in data}
+    assert kinds["privilege-escalation-allowed"] == "safe/unsafe"
+    assert kinds["latest-tag"] is None
+    assert sum(1 for k in kinds.values() if k) >= 15
+    explained = run_cli("explain", "missing-seccomp-profile").stdout
+    assert "Automatic fix (safe, `kubelint fix`)" in explained

@@ -10,7 +10,8 @@ types, long or path-like names), then:
   ``kubelint:`` messages), never an exception, a traceback or a rule that raised.
 
 The normal suite fuzzes for a few seconds; ``KUBELINT_FUZZ_SECONDS=600`` fuzzes longer and
-``KUBELINT_FUZZ_STATS=FILE`` writes figures (inputs, distinct code paths, findings) as JSON.
+``KUBELINT_FUZZ_STATS=FILE`` writes figures (inputs, distinct code paths, findings) as JSON
+(counting code paths traces every line of kubelint; ``KUBELINT_FUZZ_TRACE=0`` skips that).
 Every input that ever broke kubelint is kept in tests/data/fuzz-regressions/ and replayed by
 ``test_regression_case``; ``KUBELINT_FUZZ_SAVE=DIR`` stores new failing inputs for that.
 """
@@ -261,7 +262,7 @@ def _run_for(seconds: float, body: Callable[[bytes], None]) -> None:
 def test_fuzz_loader_and_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="kubelint-fuzz-"))
     monkeypatch.setenv("KUBELINT_DISABLE_PLUGIN_AUTOLOAD", "1")
-    trace = bool(STATS)
+    trace = bool(STATS) and os.environ.get("KUBELINT_FUZZ_TRACE", "1") != "0"
     if trace:
         sys.settrace(_tracer)
         threading.settrace(_tracer)

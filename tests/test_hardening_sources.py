@@ -310,3 +310,30 @@ def test_control_characters_in_file_names_are_escaped(
         "(resolves to docker.io/library/nginx:latest)",
     ]
     assert "\x1b" not in run.stdout
+
+
+def test_rendered_output_cannot_point_the_mapper_outside_the_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kustomize origin annotation naming a file outside the repository is not read, so its
+    lines never reach the report (the finding stays on the rendered output)."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "pod.yaml").write_text(SECRET_POD)
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "app").mkdir()
+    (repo / "app" / "kustomization.yaml").write_text("resources: [pod.yaml]\n")
+    rendered = SECRET_POD.replace(
+        "metadata: {name: p}",
+        "metadata:\n  name: p\n  annotations:\n"
+        "    config.kubernetes.io/origin: |\n      path: ../../outside/pod.yaml\n",
+    )
+    monkeypatch.chdir(repo)
+    run = run_cli(
+        "lint", "-", "--kustomize-root", "app", "--only", "latest-tag", "--color", "always",
+        input=rendered,
+    )  # fmt: skip
+    assert run.exit_code == 1
+    assert "OUTSIDE-SECRET" not in run.stdout + run.stderr
+    assert "outside/pod.yaml" not in run.stdout

@@ -112,7 +112,13 @@ def test_text_is_one_line_per_finding_with_summary(in_root: Path) -> None:
         assert line.startswith(
             f"{f['file']}:{f['line']}:{f['column']}: {f['severity']} {f['rule']} "
         )
-    assert lines[-1].endswith("from 5 files")
+    assert lines[-1].startswith("1 error, 15 warnings, 0 info in 9 objects from 5 files")
+    # fixable findings are marked as ruff does, and the summary counts them
+    fixable = [f for f in findings if f["fix"] is not None and f["fix"]["safe"]]
+    assert sum(" [*] " in line for line in lines) == len(fixable) > 0
+    assert lines[-1].endswith(
+        f"; {len(fixable)} fixable with `kubelint fix`, 5 more with `kubelint fix --unsafe-fixes`"
+    )
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -272,6 +273,17 @@ def _fixture_files() -> list[Path]:
 
 @pytest.mark.slow
 async def test_fixture_positions_equal_the_cli(tmp_path: Path) -> None:
+    # Once in a full CI run the server published no diagnostics for one opened fixture and the
+    # client waited out its timeout (not reproduced alone: an open server bug, see CHANGELOG).
+    # One retry in a fresh session keeps the position comparison itself strict.
+    try:
+        await _check_fixture_positions(tmp_path / "first")
+    except (TimeoutError, asyncio.TimeoutError):
+        await _check_fixture_positions(tmp_path / "retry")
+
+
+async def _check_fixture_positions(tmp_path: Path) -> None:
+    tmp_path.mkdir()
     from kubelint.server.project import deployment_unit
 
     config = _all_rules_config(tmp_path)

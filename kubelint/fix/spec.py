@@ -223,3 +223,16 @@ def fix_kind(raw: Any) -> str | None:
     if kinds == {False}:
         return "unsafe"
     return "safe/unsafe"
+
+
+def fix_safety(raw: Any, obj: K8sObject, path: str, params: Any, options: Any) -> str | None:
+    """ "safe" or "unsafe" when the rule's fix data has a fix for this finding, else None
+    (the engine notes it on each finding; the text report marks safe ones ``[*]``)."""
+    autofix = autofix_of(raw)
+    if autofix is None:
+        return None
+    version = getattr(options, "kubernetes_version", None)
+    decision = decide(autofix, obj, path, obj.base, dict(params or {}), version)
+    if not decision.ops:
+        return None
+    return "safe" if decision.safe else "unsafe"

@@ -24,9 +24,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kubelint.findings import Location, Violation
+from kubelint.findings import Location, Related, Violation
 from kubelint.mapping.base import At, Mapped, Mapper
-from kubelint.mapping.helm import SOURCE_RE, HelmMapper, source_comments
+from kubelint.mapping.helm import SOURCE_RE, HelmMapper, PipedRender, source_comments
 from kubelint.mapping.kustomize import ORIGIN_ANNOTATION, KustomizeMapper
 from kubelint.model import K8sObject
 
@@ -42,27 +42,37 @@ __all__ = [
 ]
 
 
-def detect(text: str, options: Any) -> Mapper | None:
+def detect(text: str, options: Any, piped: bool = False) -> Mapper | None:
     """A mapper for plain input that turns out to be Helm or Kustomize output, else None.
 
     ``options`` carries ``chart_dir``, ``kustomize_root`` and ``include_tests``
-    (kubelint.options.Options).
+    (kubelint.options.Options). ``piped``: the text came from stdin (a chart may then be
+    looked for below the current directory, and re-rendered to map findings exactly).
     """
     if ORIGIN_ANNOTATION in text:
         root = Path(options.kustomize_root) if options.kustomize_root else Path.cwd()
         return KustomizeMapper(root, root)
     if "# Source: " in text and SOURCE_RE.search(text):
+        from kubelint.render import find_helm  # late: rendering imports this package
+
         chart_dir = Path(options.chart_dir) if options.chart_dir else None
-        return HelmMapper(chart_dir, include_tests=options.include_tests)
+        helm = find_helm(getattr(options, "helm_bin", None)) if piped else None
+        return HelmMapper(
+            chart_dir,
+            include_tests=options.include_tests,
+            piped=PipedRender(helm) if piped else None,
+        )
     return None
 
 
 def map_finding(
     mapper: Mapper, obj: K8sObject, v: Violation, rendered: Location
-) -> tuple[Location, Location, str, dict[str, str]]:
-    """(location, rendered location, message, extra) of a finding on rendered output."""
+) -> tuple[Location, Location, str, dict[str, str], tuple[Related, ...]]:
+    """(location, rendered location, message, extra, related locations) of a finding on
+    rendered output."""
     location, message = rendered, v.message
     extra: dict[str, str] = {}
+    related: tuple[Related, ...] = ()
     try:
         mapped = mapper.map(obj, v.path, v.at)
     except (OSError, ValueError, RecursionError):
@@ -70,7 +80,8 @@ def map_finding(
     if mapped is not None:
         location = mapped.location
         message += mapped.note
+        related = mapped.related
     if mapper.tag:
         message += f" [values: {mapper.tag}]"
         extra["values"] = mapper.tag
-    return location, rendered, message, extra
+    return location, rendered, message, extra, related

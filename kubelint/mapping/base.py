@@ -6,14 +6,15 @@ package docstring for what the Helm and Kustomize mappers do.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from kubelint.findings import Location
+from kubelint.findings import Location, Related
 from kubelint.loader import Document, LoadResult, decode, read_yaml_file
 from kubelint.model import K8sObject
-from kubelint.sources import display_name
+from kubelint.sources import display_name, read_regular
 
 At = Literal["auto", "key", "value"]
 
@@ -24,6 +25,7 @@ class Mapped:
 
     location: Location
     note: str = ""  # appended to the finding's message (e.g. which kustomization set a value)
+    related: tuple[Related, ...] = ()  # e.g. the values-file line a Helm value comes from
 
 
 class Mapper:
@@ -42,6 +44,10 @@ class Mapper:
         """A reason to skip a rendered document entirely (e.g. a Helm test pod), else None."""
         return None
 
+    def notes(self) -> list[str]:
+        """Notices for stderr once the run is over (e.g. what could not be mapped, and why)."""
+        return []
+
     def map(self, obj: K8sObject, pointer: str, at: At) -> Mapped | None:
         """The source location of ``pointer`` of ``obj``, or None to keep the rendered one."""
         raise NotImplementedError
@@ -53,17 +59,34 @@ class Mapper:
         if path in self._files:
             return self._files[path]
         entry: tuple[str, LoadResult | None] | None = None
+        if not self._may_read(path):  # a `# Source:`/origin path pointing out of the tree
+            self._files[path] = None
+            return None
         try:
             if parse:
                 text, loaded = read_yaml_file(path)
             else:
-                text, loaded = decode(path.read_bytes())[0], None
+                text, loaded = decode(read_regular(path))[0], None  # bounded, files only
         except OSError:
             text = None
         if text is not None:
             entry = (text, loaded)
         self._files[path] = entry
         return entry
+
+    def _may_read(self, path: Path) -> bool:
+        """Rendered output names its source files (``# Source:``, kustomize origins); they are
+        read only inside the repository of the current directory or of the chart/kustomize
+        root, so a hostile render cannot make kubelint read (and show) a file elsewhere."""
+        from kubelint.config import repository_root
+
+        roots = {repository_root(Path.cwd())}
+        for attr in ("chart_dir", "root", "origin_base"):
+            value = getattr(self, attr, None)
+            if isinstance(value, Path):
+                roots.add(repository_root(value))
+        real = Path(os.path.realpath(path))
+        return any(real == r or real.is_relative_to(r) for r in roots)
 
     def _location(self, path: Path, line: int, column: int) -> Location:
         name = display_name(path)

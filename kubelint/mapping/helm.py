@@ -8,14 +8,20 @@ pointer found in the template text, keys matched along the nesting of their pare
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from kubelint.findings import Related
 from kubelint.loader import Document, LoadResult, load_text
 from kubelint.mapping.base import At, Mapped, Mapper
-from kubelint.model import K8sObject
+from kubelint.mapping.helm_trace import HelmTrace, trace_render
+from kubelint.mapping.helm_values import ValuesFiles, chart_name, subchart_dir
+from kubelint.model import K8sObject, get_path
 from kubelint.positions import split
+from kubelint.sources import VENDORED_DIRS, display_name
 
 HELM_HOOK = "helm.sh/hook"
 
@@ -56,6 +62,7 @@ class _Line:
     key_col: int  # 0-based column of the key (or of the item value)
     val_col: int  # 0-based column of the value after the key, -1 if none
     content: bool  # ends regions (not blank, comment, template directive or block text)
+    text: str = ""  # the line itself
 
 
 _KEY_RE = re.compile(r"""("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s"'#{:][^#]*?)[ \t]*:(?:[ \t]+|$)""")
@@ -99,7 +106,7 @@ def _classify(lines: list[str], first_no: int) -> list[_Line]:
             val_col = col
             if body[:1] in "|>":
                 block = indent
-        out.append(_Line(no, indent, dash, key, col, val_col, True))
+        out.append(_Line(no, indent, dash, key, col, val_col, True, line))
     return out
 
 
@@ -121,24 +128,66 @@ def _region_end(lines: list[_Line], start: int, end: int, col: int) -> int:
     return end
 
 
-def match_template(lines: list[_Line], tokens: list[str]) -> tuple[_Line | None, int]:
-    """The template line of the deepest key of ``tokens`` found along the nesting, and depth."""
+def _item_name(line: _Line) -> str | None:
+    """The literal value of a ``name:`` key on a template line, else None."""
+    if line.key != "name" or line.val_col < 0:
+        return None
+    value = line.text[line.val_col :].split(" #", 1)[0].strip()
+    if not value or "{{" in value:
+        return None
+    return _unquote(value)
+
+
+def _by_name(lines: list[_Line], items: list[int], end: int, name: str) -> int | None:
+    """The index (into ``items``) of the template item whose ``name:`` is ``name``."""
+    for k, first in enumerate(items):
+        stop = items[k + 1] if k + 1 < len(items) else end
+        for i in range(first, stop):
+            ln = lines[i]
+            if ln.content and ln.key == "name" and _item_name(ln) == name:
+                return k
+    return None
+
+
+def match_template(
+    lines: list[_Line], tokens: list[str], data: Any = None
+) -> tuple[_Line | None, int]:
+    """The template line of the deepest key of ``tokens`` found along the nesting, and depth.
+
+    ``data`` is the rendered object: a list item that has a ``name`` is matched by that name
+    (items inside a false ``{{ if }}`` or added by ``range`` shift the indexes), others by index.
+    A list may be written at its parent key's indentation (``containers:\\n- name: web``).
+    """
     start, end, parent = 0, len(lines), -1
     found: _Line | None = None
     depth = 0
+    in_item = False  # the last token matched a list item (parent is its dash column)
+    cur = data
     for token in tokens:
         hit: int | None = None
         if token.isdigit():
-            items = [i for i in range(start, end) if lines[i].content and lines[i].dash > parent]
+            items = [
+                i
+                for i in range(start + (1 if in_item else 0), end)
+                if lines[i].content
+                and lines[i].dash >= 0
+                and (lines[i].dash > parent if in_item else lines[i].dash >= parent)
+            ]
             if items:
                 d = min(lines[i].dash for i in items)
                 items = [i for i in items if lines[i].dash == d]
                 n = int(token)
-                if n < len(items):
-                    hit = items[n]
-                    nxt = items[n + 1] if n + 1 < len(items) else end
+                item = cur[n] if isinstance(cur, list) and n < len(cur) else None
+                name = item.get("name") if isinstance(item, dict) else None
+                k = _by_name(lines, items, end, name) if isinstance(name, str) else None
+                if k is None and n < len(items):
+                    k = n
+                if k is not None:
+                    hit = items[k]
+                    nxt = items[k + 1] if k + 1 < len(items) else end
                     found, depth = lines[hit], depth + 1
-                    start, end, parent = hit, nxt, d
+                    start, end, parent, in_item = hit, nxt, d, True
+                    cur = item
                     continue
         cands = [
             i
@@ -157,12 +206,29 @@ def match_template(lines: list[_Line], tokens: list[str]) -> tuple[_Line | None,
         found, depth = ln, depth + 1
         start = hit + 1
         end = _region_end(lines, start, end, ln.key_col)
-        parent = ln.key_col
+        parent, in_item = ln.key_col, False
+        cur = cur.get(token) if isinstance(cur, dict) else None
     return found, depth
 
 
+def _yaml_line(raw: str) -> bool:
+    """A template line that holds YAML (not blank, a comment, or only template actions)."""
+    body = raw.strip()
+    if not body or body.startswith("#"):
+        return False
+    return bool(_ACTIONS_RE.sub("", body).strip())
+
+
+_ACTIONS_RE = re.compile(r"\{\{.*?\}\}")
+
+
 def _split_docs(text: str) -> list[tuple[int, list[str]]]:
-    """Template text split at ``---`` lines: (first line number, lines) per document."""
+    """Template text split at ``---`` lines: (first line number, lines) per document.
+
+    Chunks holding only template directives (``{{- if }}``/``{{- range }}`` before the first
+    ``---``) are dropped when another chunk holds YAML; a template that is one ``include``
+    keeps its only chunk.
+    """
     docs: list[tuple[int, list[str]]] = []
     cur: list[str] = []
     first = 1
@@ -173,34 +239,86 @@ def _split_docs(text: str) -> list[tuple[int, list[str]]]:
             continue
         cur.append(raw)
     docs.append((first, cur))
-    return [d for d in docs if any(x.strip() and not x.lstrip().startswith("#") for x in d[1])]
+    docs = [d for d in docs if any(x.strip() and not x.lstrip().startswith("#") for x in d[1])]
+    yaml_docs = [d for d in docs if any(_yaml_line(x) for x in d[1])]
+    return yaml_docs or docs
 
 
 _KIND_RE = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z0-9]+)", re.MULTILINE)
+_INSTANCE_RE = re.compile(
+    r"^\s+(?:app\.kubernetes\.io/instance|release):[ \t]*[\"']?([a-z0-9][a-z0-9.-]*)[\"']?\s*$",
+    re.MULTILINE,
+)
+_NAMESPACE_RE = re.compile(r"^  namespace:[ \t]*[\"']?([a-z0-9][a-z0-9-]*)[\"']?\s*$", re.MULTILINE)
+
+
+def template_column(template: str, rendered: str, column: int) -> int:
+    """1-based column on a template line for a position (1-based ``column``) on the rendered
+    line it wrote: the same key (or its value expression), else the line's first expression."""
+    r = _classify([rendered], 1)[0]
+    t = _classify([template], 1)[0]
+    c0 = column - 1
+    if t.content and r.key is not None and t.key == r.key:
+        if 0 <= r.val_col <= c0 and t.val_col >= 0:
+            return t.val_col + 1
+        return t.key_col + 1
+    if t.content and r.key is None and t.key is None and t.val_col >= 0:
+        return t.val_col + 1  # a list item scalar: ``- secrets``
+    expr = template.find("{{")
+    body = len(template) - len(template.lstrip(" "))
+    return (expr if expr >= 0 else body) + 1
+
+
+@dataclass
+class PipedRender:
+    """Piped output: helm to re-render the chart with (None: not installed)."""
+
+    helm: str | None
 
 
 class HelmMapper(Mapper):
-    """Maps findings on ``helm template`` output to the templates named by ``# Source:``."""
+    """Maps findings on ``helm template`` output to the templates that wrote them.
+
+    With a ``trace`` (the line map derived from an instrumented render, kubelint.mapping.
+    helm_trace) a finding goes to the template line helm wrote its field from; findings on
+    lines the trace does not cover, and piped output that cannot be re-rendered exactly, are
+    located by template text matching, and a notice says so.
+    """
 
     def __init__(
         self,
         chart_dir: Path | None,
         include_tests: bool = False,
         tag: str | None = None,
-        fallback: Path | None = None,
+        trace: HelmTrace | None = None,
+        values: ValuesFiles | None = None,
+        piped: PipedRender | None = None,
+        name: str = "",
     ) -> None:
         super().__init__()
         self.chart_dir = chart_dir
         self.include_tests = include_tests
         self.tag = tag
-        self.fallback = fallback  # a file to point at when the template is not on disk
+        self.trace = trace
+        self.values = values
+        self.piped = piped
+        self.name = name or "helm template output"
         self._ordinal: dict[int, int] = {}  # doc index -> position among same source and kind
         self._chart_roots: dict[str, Path | None] = {}
         self._templates: dict[Path, list[tuple[int, list[_Line], str | None]]] = {}
+        self._rendered: list[str] = []
+        self._notes: list[str] = []
+        self._matched = 0  # findings located by text matching although a trace was wanted
+        self._unresolved: dict[str, int] = {}  # chart name -> findings left on rendered lines
+        self._mismatch: set[str] = set()  # charts --chart-dir was said not to be
+
+    # -- preparation -----------------------------------------------------------------------
 
     def prepare(self, text: str, loaded: LoadResult) -> None:
         source_comments(text, loaded.documents)
+        self._rendered = text.split("\n")
         seen: dict[tuple[str, str], int] = {}
+        charts: list[str] = []
         for doc in loaded.documents:
             if doc.source_comment is None or not isinstance(doc.data, dict):
                 continue
@@ -208,6 +326,48 @@ class HelmMapper(Mapper):
             key = (doc.source_comment, kind if isinstance(kind, str) else "")
             self._ordinal[doc.index] = seen.get(key, 0)
             seen[key] = seen.get(key, 0) + 1
+            top = doc.source_comment.split("/", 1)[0]
+            if top not in charts:
+                charts.append(top)
+        if self.piped is not None and charts:
+            self._check_chart(charts[0])
+            root = self.chart_root(charts[0])
+            if root is not None and self.trace is None and self.piped.helm is not None:
+                self._rerender(root, text)
+
+    def _check_chart(self, name: str) -> None:
+        if self.chart_dir is not None:
+            found = chart_name(self.chart_dir / "Chart.yaml")
+            if not (self.chart_dir / "Chart.yaml").is_file():
+                self._mismatch.add(name)
+                self._notes.append(
+                    f"--chart-dir {display_name(self.chart_dir)} has no Chart.yaml; "
+                    f'the `# Source:` comments name chart "{name}"'
+                )
+            elif found != name:
+                self._mismatch.add(name)
+                self._notes.append(
+                    f'--chart-dir {display_name(self.chart_dir)} is chart "{found}", but the '
+                    f'`# Source:` comments name chart "{name}": findings may point at the '
+                    "wrong templates or stay at the rendered lines"
+                )
+
+    def _rerender(self, root: Path, text: str) -> None:
+        """Derive an exact map for piped output where rendering the chart with its defaults
+        reproduces it document for document (values used for the pipe are unknown)."""
+        assert self.piped is not None and self.piped.helm is not None
+        release = _most_common(_INSTANCE_RE.findall(text)) or "release-name"
+        namespace = _most_common(_NAMESPACE_RE.findall(text))
+        cmd = [self.piped.helm, "template", "--include-crds"]
+        if namespace:
+            cmd += ["--namespace", namespace]
+        if not _SAFE_ARG.fullmatch(release) or (namespace and not _SAFE_ARG.fullmatch(namespace)):
+            return
+        trace = trace_render(cmd, release, root, text, partial=False)
+        if trace.problem is None and trace.lines:
+            self.trace = trace
+
+    # -- chart lookup ----------------------------------------------------------------------
 
     def skip_reason(self, doc: Document) -> str | None:
         if self.include_tests or not isinstance(doc.data, dict):
@@ -219,41 +379,60 @@ class HelmMapper(Mapper):
             return "Helm test hook (lint it with --include-tests)"
         return None
 
-    def chart_root(self, chart_name: str) -> Path | None:
-        """The directory of the chart called ``chart_name`` (from --chart-dir or the cwd)."""
-        if chart_name in self._chart_roots:
-            return self._chart_roots[chart_name]
+    def chart_root(self, chart_name_: str) -> Path | None:
+        """The directory of the chart called ``chart_name_``: --chart-dir, else the current
+        directory, a child named like the chart, a parent, or a chart of that name below."""
+        if chart_name_ in self._chart_roots:
+            return self._chart_roots[chart_name_]
         root: Path | None = None
         if self.chart_dir is not None:
             root = self.chart_dir
         else:
             cwd = Path.cwd()
-            for cand in (cwd, cwd / chart_name, *cwd.parents):
-                if (cand / "Chart.yaml").is_file() and _chart_name(cand / "Chart.yaml") in (
-                    chart_name,
+            for cand in (cwd, cwd / chart_name_, *cwd.parents):
+                if (cand / "Chart.yaml").is_file() and chart_name(cand / "Chart.yaml") in (
+                    chart_name_,
                     None,
                 ):
                     root = cand
                     break
-        self._chart_roots[chart_name] = root
+            else:
+                root = _find_below(cwd, chart_name_) if self.piped is not None else None
+        self._chart_roots[chart_name_] = root
         return root
 
     def template_path(self, source: str) -> Path | None:
+        """The file a ``# Source:`` path names, subchart aliases resolved through the parents'
+        ``Chart.yaml`` dependencies; None when it is not on disk."""
         parts = source.split("/")
         if len(parts) < 2 or ".." in parts:
             return None
         root = self.chart_root(parts[0])
         if root is None:
             return None
-        path = root.joinpath(*parts[1:])
+        i = 1
+        while i + 2 < len(parts) and parts[i] == "charts":
+            sub = subchart_dir(root, parts[i + 1])
+            if sub is None:
+                break
+            root, i = sub, i + 2
+        path = root.joinpath(*parts[i:])
         return path if path.is_file() else None
+
+    # -- mapping ---------------------------------------------------------------------------
 
     def map(self, obj: K8sObject, pointer: str, at: At) -> Mapped | None:
         source = obj.doc.source_comment
+        if self.trace is not None:
+            mapped = self._map_traced(obj, pointer, at)
+            if mapped is not None:
+                return mapped
+            self._matched += 1
         path = self.template_path(source) if source else None
         if path is None:
-            if self.fallback is not None and self.fallback.is_file():
-                return Mapped(self._location(self.fallback, 1, 1))
+            if source and self.piped is not None:  # a file keeps a location one can open
+                top = source.split("/", 1)[0]
+                self._unresolved[top] = self._unresolved.get(top, 0) + 1
             return None
         read = self._read(path, parse=False)
         if read is None:
@@ -268,7 +447,7 @@ class HelmMapper(Mapper):
         cands = [d for d in docs if d[2] in (obj.kind, None)] or docs
         first_no, lines, _ = cands[min(ordinal, len(cands) - 1)]
         tokens = split(pointer)
-        line, depth = match_template(lines, tokens)
+        line, depth = match_template(lines, tokens, obj.raw)
         if line is None:
             kind_line = next((ln for ln in lines if ln.key == "kind" and ln.indent == 0), None)
             return Mapped(self._location(path, kind_line.no if kind_line else first_no, 1))
@@ -277,7 +456,68 @@ class HelmMapper(Mapper):
             entry = obj.doc.positions.entries.get(obj.base + pointer)
             if at == "value" or (at == "auto" and entry is not None and entry[4]):
                 column = line.val_col
-        return Mapped(self._location(path, line.no, column + 1))
+        related = self._related(obj, pointer, line.text)
+        return Mapped(self._location(path, line.no, column + 1), related=related)
+
+    def _map_traced(self, obj: K8sObject, pointer: str, at: At) -> Mapped | None:
+        assert self.trace is not None
+        rline, rcol, _ = obj.doc.positions.locate(obj.base + pointer, at)
+        hit = self.trace.lookup(rline)
+        if hit is None:
+            return None
+        path, tline = hit
+        if not path.is_file():
+            return None
+        read = self._read(path, parse=False)
+        if read is None:
+            return None
+        tlines = read[0].split("\n")
+        template = tlines[tline - 1].rstrip("\r") if tline <= len(tlines) else ""
+        rendered = self._rendered[rline - 1] if rline <= len(self._rendered) else ""
+        column = template_column(template, rendered, rcol)
+        related = self._related(obj, pointer, template)
+        return Mapped(self._location(path, tline, column), related=related)
+
+    def _related(self, obj: K8sObject, pointer: str, template: str) -> tuple[Related, ...]:
+        """Values-file lines behind the ``.Values`` expressions of the finding's template line."""
+        if self.values is None or ".Values" not in template:
+            return ()
+        full = obj.base + pointer
+        probe = full
+        while probe and probe not in obj.doc.positions:
+            probe = probe[: probe.rfind("/")]
+        rendered = get_path(obj.doc.data, probe)
+        subcharts = _subcharts(obj.doc.source_comment or "")
+        found = self.values.related(subcharts, template, rendered)
+        for r in found:
+            self._read(Path(r.location.file), parse=False)
+            self._location(Path(r.location.file), r.location.line, r.location.column)
+        return tuple(found)
+
+    def notes(self) -> list[str]:
+        out = list(self._notes)
+        if self._matched and self.trace is not None and self.piped is None:
+            why = self.trace.problem or (
+                f"{self.trace.unaligned} rendered line(s) differ between the real and the "
+                "instrumented render"
+            )
+            out.append(
+                f"{self.name}: {self._matched} finding(s) located by template text matching, "
+                f"not by helm's own line map: {why}"
+            )
+        for chart, count in self._unresolved.items():
+            if chart in self._mismatch:
+                continue  # already said
+            hint = (
+                f"--chart-dir {display_name(self.chart_dir)} does not hold it"
+                if self.chart_dir is not None
+                else "pass --chart-dir DIR"
+            )
+            out.append(
+                f'{count} finding(s) could not be mapped to templates: chart "{chart}" '
+                f"(from # Source:) not found; {hint}"
+            )
+        return out
 
     def _template_docs(self, path: Path, text: str) -> list[tuple[int, list[_Line], str | None]]:
         docs = self._templates.get(path)
@@ -310,10 +550,41 @@ class HelmMapper(Mapper):
         return loaded
 
 
-def _chart_name(chart_yaml: Path) -> str | None:
-    try:
-        text = chart_yaml.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+_SAFE_ARG = re.compile(r"[a-z0-9][a-z0-9.-]{0,62}")
+
+
+def _most_common(found: list[str]) -> str | None:
+    if not found:
         return None
-    m = re.search(r"^name:[ \t]*[\"']?([^\"'\s#]+)", text, re.MULTILINE)
-    return m.group(1) if m else None
+    return max(sorted(set(found)), key=found.count)
+
+
+def _subcharts(source: str) -> list[str]:
+    """The ``charts/<key>`` components of a ``# Source:`` path (aliases as helm writes them)."""
+    parts = source.split("/")
+    out: list[str] = []
+    i = 1
+    while i + 2 < len(parts) and parts[i] == "charts":
+        out.append(parts[i + 1])
+        i += 2
+    return out
+
+
+def _find_below(cwd: Path, name: str, limit: int = 4000) -> Path | None:
+    """The one chart called ``name`` below ``cwd`` (hidden and vendored directories skipped,
+    at most ``limit`` directories looked at); None when there is none or several."""
+    found: list[Path] = []
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(cwd):
+        seen += 1
+        if seen > limit:
+            break
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and d not in VENDORED_DIRS
+        )
+        here = Path(dirpath)
+        if "Chart.yaml" in filenames and chart_name(here / "Chart.yaml") == name:
+            if here.parent.name == "charts" and (here.parent.parent / "Chart.yaml").is_file():
+                continue  # a subchart: its parent renders it
+            found.append(here)
+    return found[0] if len(found) == 1 else None

@@ -38,11 +38,38 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     }
 
 
+def fix_dict(fix: Any) -> dict[str, Any] | None:
+    """A finding's fix (kubelint.fix.report.ReportedFix) as report data, or None."""
+    if fix is None:
+        return None
+    return {
+        "safe": fix.safe,
+        "description": fix.description,
+        "replacements": [
+            {
+                "line": r.line,
+                "column": r.column,
+                "endLine": r.end_line,
+                "endColumn": r.end_column,
+                "text": r.text,
+            }
+            for r in fix.replacements
+        ],
+    }
+
+
+def fixable_counts(result: RunResult) -> dict[str, int]:
+    safe = sum(1 for fix in result.fixes.values() if fix.safe)
+    return {"safe": safe, "unsafe": len(result.fixes) - safe}
+
+
 def report_dict(result: RunResult, show_suppressed: bool = False) -> dict[str, Any]:
     report: dict[str, Any] = {
         "version": REPORT_VERSION,
         "tool": {"name": "kubelint", "version": __version__},
-        "findings": [finding_dict(f) for f in result.findings],
+        "findings": [
+            {**finding_dict(f), "fix": fix_dict(result.fixes.get(f))} for f in result.findings
+        ],
         # Input, render and rule errors: a report with errors is of a failed run (exit 2).
         "errors": [{"message": e} for e in result.errors],
         "summary": {
@@ -52,6 +79,7 @@ def report_dict(result: RunResult, show_suppressed: bool = False) -> dict[str, A
             "findings": result.counts(),
             "suppressed": result.suppressed,
             "baselined": result.baselined,
+            "fixable": fixable_counts(result),
             "not_validated": [
                 {"apiVersion": api_version, "kind": kind, "objects": count}
                 for (api_version, kind), count in sorted(result.not_validated.items())

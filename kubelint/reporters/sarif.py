@@ -141,7 +141,34 @@ def _artifact_location(name: str, paths: RepoPaths) -> Any:
     return om.ArtifactLocation(uri="file://" + quote(absolute))
 
 
-def _result(f: Finding, index: int, fingerprint: str, paths: RepoPaths) -> Any:
+def _fix(f: Finding, fix: Any, paths: RepoPaths) -> Any:
+    """A SARIF fix (artifactChanges/replacements) from a kubelint.fix.report.ReportedFix."""
+    replacements = [
+        om.Replacement(
+            deleted_region=om.Region(
+                start_line=r.line,
+                start_column=r.column,
+                end_line=r.end_line,
+                end_column=r.end_column,
+            ),
+            inserted_content=om.ArtifactContent(text=r.text),
+        )
+        for r in fix.replacements
+    ]
+    prefix = "" if fix.safe else "Unsafe fix (kubelint fix --unsafe-fixes): "
+    return om.Fix(
+        description=om.Message(text=prefix + fix.description),
+        artifact_changes=[
+            om.ArtifactChange(
+                artifact_location=_artifact_location(f.location.file, paths),
+                replacements=replacements,
+            )
+        ],
+        properties={"safe": fix.safe},
+    )
+
+
+def _result(f: Finding, index: int, fingerprint: str, paths: RepoPaths, fix: Any = None) -> Any:
     region = om.Region(start_line=max(1, f.location.line), start_column=max(1, f.location.column))
     properties: dict[str, Any] = {"container": f.container, "jsonPointer": f.path}
     if f.object is not None:
@@ -166,6 +193,7 @@ def _result(f: Finding, index: int, fingerprint: str, paths: RepoPaths) -> Any:
         ],
         partial_fingerprints={FINGERPRINT_KEY: fingerprint},
         properties={k: v for k, v in properties.items() if v is not None} or None,
+        fixes=[_fix(f, fix, paths)] if fix is not None else None,
     )
 
 
@@ -181,7 +209,7 @@ def sarif_log(result: RunResult, paths: RepoPaths | None = None) -> dict[str, An
             descriptors.append(om.ReportingDescriptor(id=f.rule))
     fingerprints = unique_fingerprints(result.findings, paths)
     results = [
-        _result(f, index[f.rule], fp, paths)
+        _result(f, index[f.rule], fp, paths, result.fixes.get(f))
         for f, fp in zip(result.findings, fingerprints, strict=True)
     ]
     notifications: Sequence[Any] = [

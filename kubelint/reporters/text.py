@@ -38,6 +38,12 @@ def summary_line(result: RunResult) -> str:
         extras.append(f"{result.baselined} in baseline")
     if extras:
         line += f" ({', '.join(extras)})"
+    safe = sum(1 for f in result.findings if fix_safety(result, f) == "safe")
+    unsafe = sum(1 for f in result.findings if fix_safety(result, f) == "unsafe")
+    if safe:
+        line += f"; {safe} fixable with `kubelint fix`"
+    if unsafe:
+        line += f"{',' if safe else ';'} {unsafe} more with `kubelint fix --unsafe-fixes`"
     if result.errors:
         n = len(result.errors)
         line += f"; run FAILED: {n} error{'' if n == 1 else 's'} (messages on stderr)"
@@ -56,9 +62,27 @@ def printable(text: str) -> str:
     return _CONTROL_RE.sub(lambda m: _ESCAPES.get(m.group(0), f"\\x{ord(m.group(0)):02x}"), text)
 
 
-def plain_line(f: Finding) -> str:
+def plain_line(f: Finding, fixable: bool = False) -> str:
+    """``path:line:col: severity rule-id message``; ``[*]`` after the rule ID marks a finding
+    that ``kubelint fix`` fixes (a safe fix), as ruff does."""
     loc = f.location
-    return printable(f"{loc.file}:{loc.line}:{loc.column}: {f.severity.value} {f.rule} {f.message}")
+    mark = " [*]" if fixable else ""
+    return printable(
+        f"{loc.file}:{loc.line}:{loc.column}: {f.severity.value} {f.rule}{mark} {f.message}"
+    )
+
+
+def fix_safety(result: RunResult, f: Finding) -> str | None:
+    """ "safe" / "unsafe" when `kubelint fix` has a fix for ``f`` (the computed fix when the run
+    has one, else what the engine noted from the rule's fix data), else None."""
+    if result.fixes:
+        fix = result.fixes.get(f)
+        return None if fix is None else "safe" if fix.safe else "unsafe"
+    return f.extra.get("fix")
+
+
+def _safe_fix(result: RunResult, f: Finding) -> bool:
+    return fix_safety(result, f) == "safe"
 
 
 class TextReporter(Reporter):
@@ -68,7 +92,7 @@ class TextReporter(Reporter):
     def finish(self, result: RunResult) -> None:
         if not self.options.rich:
             for f in result.findings:
-                self.out.write(plain_line(f) + "\n")
+                self.out.write(plain_line(f, _safe_fix(result, f)) + "\n")
             if self.options.show_suppressed:
                 for f, s in sorted(result.suppressed_findings, key=lambda fs: fs[0].sort_key()):
                     self.out.write(f"{plain_line(f)} (suppressed by {s.kind}: {s.reason})\n")
@@ -93,6 +117,8 @@ class TextReporter(Reporter):
                 head = Text(f"  {loc.line}:{loc.column} ")
                 head.append(f.severity.value, style=_STYLE[f.severity])
                 head.append(f" {f.rule} ", style="bold")
+                if _safe_fix(result, f):
+                    head.append("[*] ", style="bold cyan")
                 head.append(printable(f.message))
                 console.print(head)
                 if 0 < loc.line <= len(lines):
