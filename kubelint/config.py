@@ -348,7 +348,7 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _wording(err: jsonschema.ValidationError) -> str:
+def _wording(err: jsonschema.ValidationError | _SchemaError) -> str:
     """The problem in plain words (no Python reprs)."""
     value = err.instance
     rule_value: Any = err.validator_value
@@ -376,24 +376,57 @@ def _wording(err: jsonschema.ValidationError) -> str:
     return err.message
 
 
+@dataclass(frozen=True)
+class _SchemaError:
+    """A jsonschema-rs error in the shape :func:`_wording` reads (keyword, value, instance)."""
+
+    validator: str
+    validator_value: Any
+    instance: Any
+    message: str
+
+
+def _at(schema: Any, schema_path: Iterable[Any]) -> Any:
+    node = schema
+    for part in schema_path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
 def _params_problems(
     spec: Any, params: Mapping[str, Any], path: Path, positions: PositionIndex
 ) -> list[str]:
-    """A rule's params checked against its params schema, each problem at its position."""
+    """A rule's params checked against its params schema, each problem at its position.
+
+    The compiled validator (linear-time regex engine, local references only) both checks and
+    explains: a params schema comes from a repository under review, so no backtracking engine
+    may ever see its patterns (hardening R20)."""
+    from kubelint.schema_compile import SchemaCompileError, compile_schema
+
     schema = spec.params_schema
     base = join("/rules", spec.id, "params")
     if not schema:
         return [f"{_where(path, positions, base)}: rule {spec.id} takes no params"]
     merged = {**spec.default_params(), **params}
-    if jsonschema_rs.validator_for(dict(schema), validate_formats=False).is_valid(merged):
-        return []
-    import jsonschema  # pure Python, only to explain the errors with keys and positions
-
+    try:
+        validator = compile_schema(dict(schema))
+    except SchemaCompileError as exc:
+        return [f"{_where(path, positions, base)}: rule {spec.id}: invalid params schema: {exc}"]
     out = []
-    for error in jsonschema.Draft202012Validator(schema).iter_errors(merged):
-        key = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in error.path)
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            allowed = _allowed_keys(error.schema)
+    errors = sorted(
+        validator.iter_errors(merged),
+        key=lambda e: (len(e.instance_path), list(map(str, e.instance_path))),
+    )
+    for error in errors:
+        instance_path = list(error.instance_path)
+        key = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in instance_path)
+        schema_path = list(error.schema_path)
+        keyword = str(schema_path[-1]) if schema_path else ""
+        if keyword == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = _allowed_keys(_at(schema, schema_path[:-1]))
             for extra in (k for k in error.instance if k not in allowed):
                 where = _where(path, positions, base + key + join("", extra))
                 out.append(
@@ -401,8 +434,10 @@ def _params_problems(
                 )
             continue
         where = _where(path, positions, base + key, "value")
-        name = ".".join(["params", *map(str, error.path)])
-        out.append(f"{where}: rule {spec.id}: {name}: {_wording(error)}")
+        name = ".".join(["params", *map(str, instance_path)])
+        value = _at(schema, schema_path)
+        shaped = _SchemaError(keyword, value, error.instance, str(error.message))
+        out.append(f"{where}: rule {spec.id}: {name}: {_wording(shaped)}")
     return out
 
 
