@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kubelint.apiresources import cluster_scoped_kinds
 from kubelint.findings import ObjectRef, Violation
 from kubelint.k8s_names import api_version_problem, kind_problem, valid_api_version, valid_kind
 from kubelint.positions import join
@@ -25,58 +26,13 @@ if TYPE_CHECKING:
     # (object) -> (pod spec pointer, pod template metadata pointer) | None
     PodLocator = Callable[["K8sObject"], tuple[str, str | None] | None]
 
-# Kinds whose objects have no namespace (built-in cluster-scoped resources).
-CLUSTER_SCOPED_KINDS = frozenset(
-    {
-        "APIService",
-        "CertificateSigningRequest",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "ComponentStatus",
-        "CSIDriver",
-        "CSINode",
-        "CustomResourceDefinition",
-        "FlowSchema",
-        "IngressClass",
-        "IPAddress",
-        "MutatingAdmissionPolicy",
-        "MutatingAdmissionPolicyBinding",
-        "MutatingWebhookConfiguration",
-        "Namespace",
-        "Node",
-        "PersistentVolume",
-        "PodSecurityPolicy",
-        "PriorityClass",
-        "PriorityLevelConfiguration",
-        "ResourceSlice",
-        "DeviceClass",
-        "RuntimeClass",
-        "SelfSubjectAccessReview",
-        "SelfSubjectReview",
-        "SelfSubjectRulesReview",
-        "ServiceCIDR",
-        "StorageClass",
-        "StorageVersionMigration",
-        "SubjectAccessReview",
-        "TokenReview",
-        "ValidatingAdmissionPolicy",
-        "ValidatingAdmissionPolicyBinding",
-        "ValidatingWebhookConfiguration",
-        "VolumeAttachment",
-        "VolumeAttributesClass",
-        "ClusterTrustBundle",
-        # Built-in alpha/internal kinds, and widely installed cluster-scoped CRD kinds.
-        "AuditSink",
-        "ClusterCIDR",
-        "DeviceTaintRule",
-        "InitializerConfiguration",
-        "ResourceClass",
-        "StorageVersion",
-        "GatewayClass",
-        "VolumeSnapshotClass",
-        "VolumeSnapshotContent",
-    }
-)
+
+# Kinds whose objects have no namespace: derived from data/api-resources.yaml (read on first use).
+def __getattr__(name: str) -> Any:
+    if name == "CLUSTER_SCOPED_KINDS":
+        return cluster_scoped_kinds()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Where each built-in workload kind keeps its pod spec, and its pod template metadata.
 POD_SPEC_PATHS: dict[str, tuple[str, str | None]] = {
@@ -362,7 +318,7 @@ class K8sObject:
 
     @property
     def cluster_scoped(self) -> bool:
-        return self.kind in CLUSTER_SCOPED_KINDS
+        return self.kind in cluster_scoped_kinds()
 
     @property
     def namespace(self) -> str | None:
@@ -417,10 +373,10 @@ class K8sObject:
         problems: list[Violation] = []
         paths = POD_SPEC_PATHS.get(self.kind)
         locator = self.pod_locator
-        if paths is None and locator is not None and self.kind not in CLUSTER_SCOPED_KINDS:
+        if paths is None and locator is not None and self.kind not in cluster_scoped_kinds():
             paths = locator(self)  # a plugin knows where this kind keeps its pod template
         if paths is None:
-            if self.kind in CLUSTER_SCOPED_KINDS or not isinstance(
+            if self.kind in cluster_scoped_kinds() or not isinstance(
                 get_path(self.raw, GENERIC_POD_SPEC[0] + "/containers"), list
             ):
                 return None, problems

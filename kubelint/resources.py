@@ -34,3 +34,17 @@ def load_schema(name: str) -> dict[str, Any]:
     with (data_dir("schemas") / name).open(encoding="utf-8") as fh:
         schema: dict[str, Any] = json.load(fh)
     return schema
+
+
+def package_table(name: str) -> Any:
+    """The one document of the data file ``kubelint/data/<name>``, read as YAML 1.1 by
+    ``loader.read_yaml_file``; a file that does not parse cleanly as one document is a broken
+    installation (``ValueError`` naming the file, line and problem)."""
+    from kubelint.loader import first_problem, read_yaml_file
+
+    _, loaded = read_yaml_file(package_data(name))
+    p = first_problem(loaded)
+    if p is not None or len(loaded.documents) != 1:
+        where = f":{p.line}: {p.message}" if p is not None else ": not one document"
+        raise ValueError(f"{name}{where}")
+    return loaded.documents[0].data

@@ -28,6 +28,7 @@ def test_built_wheel_installs_and_runs(tmp_path: Path) -> None:
     assert "kubelint/_data/schemas/rule.schema.json" in names
     assert "kubelint/_data/schemas/report.schema.json" in names
     assert "kubelint/data/api-versions.yaml" in names
+    assert "kubelint/data/api-resources.yaml" in names
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)

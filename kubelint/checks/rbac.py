@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from kubelint.apiresources import resource_scope_by_group
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
 from kubelint.lib.rbac import (
@@ -80,91 +81,15 @@ BUILTIN_ROLES = frozenset(
     }
 )
 
-# Built-in resources by API group: True = namespaced, False = cluster-scoped. A resource that is
-# not listed here (nor defined by a CustomResourceDefinition of the lint set) is unknown, and an
-# unknown resource is never assumed to be namespaced.
-BUILTIN_RESOURCE_SCOPE: dict[str, dict[str, bool]] = {
-    "": {
-        "bindings": True,
-        "configmaps": True,
-        "endpoints": True,
-        "events": True,
-        "limitranges": True,
-        "persistentvolumeclaims": True,
-        "pods": True,
-        "podtemplates": True,
-        "replicationcontrollers": True,
-        "resourcequotas": True,
-        "secrets": True,
-        "serviceaccounts": True,
-        "services": True,
-        "componentstatuses": False,
-        "namespaces": False,
-        "nodes": False,
-        "persistentvolumes": False,
-    },
-    "apps": {
-        "controllerrevisions": True,
-        "daemonsets": True,
-        "deployments": True,
-        "replicasets": True,
-        "statefulsets": True,
-    },
-    "autoscaling": {"horizontalpodautoscalers": True},
-    "batch": {"cronjobs": True, "jobs": True},
-    "coordination.k8s.io": {"leases": True},
-    "discovery.k8s.io": {"endpointslices": True},
-    "events.k8s.io": {"events": True},
-    "networking.k8s.io": {
-        "ingresses": True,
-        "networkpolicies": True,
-        "ingressclasses": False,
-        "ipaddresses": False,
-        "servicecidrs": False,
-    },
-    "policy": {"poddisruptionbudgets": True, "podsecuritypolicies": False},
-    "rbac.authorization.k8s.io": {
-        "rolebindings": True,
-        "roles": True,
-        "clusterrolebindings": False,
-        "clusterroles": False,
-    },
-    "authorization.k8s.io": {
-        "localsubjectaccessreviews": True,
-        "selfsubjectaccessreviews": False,
-        "selfsubjectrulesreviews": False,
-        "subjectaccessreviews": False,
-    },
-    "storage.k8s.io": {
-        "csistoragecapacities": True,
-        "csidrivers": False,
-        "csinodes": False,
-        "storageclasses": False,
-        "volumeattachments": False,
-        "volumeattributesclasses": False,
-    },
-    "resource.k8s.io": {
-        "resourceclaims": True,
-        "resourceclaimtemplates": True,
-        "deviceclasses": False,
-        "resourceslices": False,
-    },
-    "metrics.k8s.io": {"pods": True, "nodes": False},
-    "admissionregistration.k8s.io": {
-        "mutatingwebhookconfigurations": False,
-        "validatingwebhookconfigurations": False,
-        "validatingadmissionpolicies": False,
-        "validatingadmissionpolicybindings": False,
-        "mutatingadmissionpolicies": False,
-        "mutatingadmissionpolicybindings": False,
-    },
-    "apiextensions.k8s.io": {"customresourcedefinitions": False},
-    "apiregistration.k8s.io": {"apiservices": False},
-    "certificates.k8s.io": {"certificatesigningrequests": False, "clustertrustbundles": False},
-    "flowcontrol.apiserver.k8s.io": {"flowschemas": False, "prioritylevelconfigurations": False},
-    "node.k8s.io": {"runtimeclasses": False},
-    "scheduling.k8s.io": {"priorityclasses": False},
-}
+
+# Built-in resources by API group: True = namespaced, False = cluster-scoped, derived from
+# data/api-resources.yaml. A resource that is not listed there (nor defined by a
+# CustomResourceDefinition of the lint set) is unknown, and an unknown resource is never assumed
+# to be namespaced.
+def __getattr__(name: str) -> Any:
+    if name == "BUILTIN_RESOURCE_SCOPE":
+        return resource_scope_by_group()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -490,7 +415,7 @@ def _scope(group: str, resource: str, crds: Mapping[tuple[str, str], bool]) -> b
     base = resource.partition("/")[0]
     if WILDCARD in (group, base):
         return False
-    builtin = BUILTIN_RESOURCE_SCOPE.get(group)
+    builtin = resource_scope_by_group().get(group)
     if builtin is not None:
         return builtin.get(base)
     return crds.get((group, base), False)
