@@ -20,21 +20,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _ruamel_yaml import CParser  # type: ignore[import-not-found]
-from ruamel.yaml.events import (
-    AliasEvent,
-    DocumentEndEvent,
-    DocumentStartEvent,
-    MappingEndEvent,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceEndEvent,
-    SequenceStartEvent,
-    StreamEndEvent,
-)
-
 from kubelint.messages import yaml_scalar
 from kubelint.positions import Entry, PositionIndex, escape
+from kubelint.yaml_events import (
+    ALIAS,
+    DOCUMENT_END,
+    DOCUMENT_START,
+    MAPPING_END,
+    MAPPING_START,
+    SCALAR,
+    SEQUENCE_END,
+    SEQUENCE_START,
+    STREAM_END,
+    tuple_events,
+)
 
 MAX_DEPTH = 256  # nesting levels per document; real manifests (CRD schemas) stay far below
 MAX_NODES = 2_000_000  # nodes per document after alias expansion ("billion laughs" guard)
@@ -182,21 +181,19 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
-def _resolve_scalar(event: Any) -> Any:
-    tag = event.tag
-    if tag is None or tag == "!":
-        if event.implicit[0]:
-            return resolve_plain(event.value)
-        return event.value
+def _resolve_tagged(tag: str, plain: bool, text: str) -> Any:
+    """The value of a scalar with an explicit tag (``!`` is the non-specific tag of quotes)."""
+    if tag == "!":
+        return resolve_plain(text) if plain else text
     if tag == _STR_TAG:
-        return event.value
+        return text
     if tag in _TAGGED:
-        value = resolve_plain(event.value)
+        value = resolve_plain(text)
         if tag.endswith(":bool") and not isinstance(value, bool):
-            return event.value
+            return text
         return value
     # Unknown or custom tags: the value is what the text says.
-    return resolve_plain(event.value) if event.implicit[0] else event.value
+    return resolve_plain(text) if plain else text
 
 
 def _key_text(value: Any) -> str:
@@ -204,45 +201,27 @@ def _key_text(value: Any) -> str:
     return value if isinstance(value, str) else yaml_scalar(value)
 
 
+# First characters of plain scalars that may resolve to something other than a string.
+_SPECIAL_START = _MAP_START | _NUMERIC_START | {"."}
+
+
 # --- the event-driven builder ------------------------------------------------------------------
 
-
-class _Frame:
-    __slots__ = (
-        "anchor",
-        "as_key",
-        "count",
-        "explicit",
-        "height",
-        "is_map",
-        "key",
-        "key_pos",
-        "pointer",
-        "start",
-        "value",
-    )
-
-    def __init__(
-        self,
-        value: Any,
-        pointer: str,
-        is_map: bool,
-        anchor: str | None,
-        start: tuple[int, int],
-        as_key: bool,
-    ) -> None:
-        self.value = value
-        self.pointer = pointer
-        self.is_map = is_map
-        self.anchor = anchor
-        self.start = start
-        self.as_key = as_key
-        self.key: str | None = None
-        self.key_pos: tuple[int, int] = (0, 0)
-        self.count = 1
-        self.height = 1  # nesting levels of this container and what it holds (aliases included)
-        self.explicit: set[str] | None = None  # keys written explicitly, once a merge happened
-
+# A frame of the builder's stack (one open mapping or sequence) is a list indexed by these.
+_VALUE = 0  # the dict or list being filled
+_POINTER = 1  # its JSON Pointer
+_IS_MAP = 2
+_ANCHOR = 3
+_LINE = 4  # where it starts (1-based)
+_COL = 5
+_AS_KEY = 6  # a mapping or sequence used as a mapping key
+_KEY = 7  # mappings: the pending key (None between entries)
+_KLINE = 8  # mappings: the pending key's position
+_KCOL = 9
+_TOTAL0 = 10  # node counters when it started (its size, for anchors, is their growth)
+_OPEN0 = 11
+_HEIGHT = 12  # nesting levels of this container and what it holds (aliases included)
+_EXPLICIT = 13  # mappings: keys written explicitly, once a merge key happened (else None)
 
 _MERGE = "<<"
 
@@ -253,88 +232,77 @@ def _build_documents(text: str, line_offset: int, first_index: int, out: list[Do
     Raises the parser's MarkedYAMLError on a syntax error (documents completed before it are
     already in ``out``); limit violations end only the current document.
     """
-    parser = CParser(text)
-    try:
-        _drive(parser, line_offset, first_index, out)
-    finally:
-        parser.dispose()
+    with tuple_events(text) as get_event:
+        _drive(get_event, line_offset, first_index, out)
 
 
-def _drive(parser: Any, line_offset: int, first_index: int, out: list[Document]) -> None:
-    get_event = parser.get_event
+def _drive(get_event: Any, line_offset: int, first_index: int, out: list[Document]) -> None:
+    """Build data and positions from the event tuples of kubelint.yaml_events.
+
+    The hot loop of every lint: one pass, locals only, no object per node beyond the data,
+    its position entry and (for keys and items) its pointer string.
+    """
     doc: Document | None = None
     entries: dict[str, Entry] = {}
-    stack: list[_Frame] = []
+    stack: list[list[Any]] = []
     anchors: dict[str, tuple[Any, int, int]] = {}  # anchor -> (value, nodes, height)
-    total = 0
+    total = 0  # scalars, plus the nodes aliases expand to (the alias-bomb limit)
+    opened = 0  # mappings and sequences started
     root: Any = None
     have_root = False
     index = first_index
+    top: list[Any] | None = None  # stack[-1]
+    special = _SPECIAL_START
+    plain_map = _PLAIN_MAP
+    starts = (MAPPING_START, SEQUENCE_START)
+    ends = (MAPPING_END, SEQUENCE_END)
 
     while True:
         event = get_event()
-        etype = type(event)
-        if etype is ScalarEvent or etype is AliasEvent:
-            mark = event.start_mark
+        code = event[0]
+        if code == SCALAR:
+            mark = event[5]
             vline = mark.line + 1 + line_offset
             vcol = mark.column + 1
-            if etype is ScalarEvent:
-                value = _resolve_scalar(event)
-                size = 1
-                if event.anchor is not None:
-                    anchors[event.anchor] = (value, 1, 0)
-                scalar = True
-                height = 0
+            value = event[4]
+            tag = event[2]
+            if tag is None:
+                if event[3] and (not value or value[0] in special):
+                    value = resolve_plain(value) if value not in plain_map else plain_map[value]
             else:
-                anchored = anchors.get(event.anchor)
-                if anchored is None:
-                    raise _InputError(
-                        "yaml-syntax-error", f'found undefined alias "{event.anchor}"', vline, vcol
-                    )
-                value, size, height = anchored
-                scalar = not isinstance(value, (dict, list))
-                if len(stack) + height > MAX_DEPTH:
-                    # Depth counts through aliases: rules never see data deeper than the limit.
-                    raise _InputError(
-                        "input-limit",
-                        f'alias "*{event.anchor}" nests deeper than {MAX_DEPTH} levels; '
-                        "document not parsed further",
-                        vline,
-                        vcol,
-                    )
-            total += size
+                value = _resolve_tagged(tag, event[3], value)
+            if event[1] is not None:
+                anchors[event[1]] = (value, 1, 0)
+            total += 1
             if total > MAX_NODES:
-                raise _InputError(
-                    "input-limit",
-                    f"document expands to more than {MAX_NODES:,} nodes through aliases "
-                    "(alias-expansion bomb?); not parsed further",
-                    vline,
-                    vcol,
-                )
-            if not stack:
+                raise _nodes_limit(vline, vcol)
+            if top is None:
                 root, have_root = value, True
-                entries[""] = (vline, vcol, vline, vcol, scalar)
+                entries[""] = (vline, vcol, vline, vcol, True)
                 continue
-            top = stack[-1]
-            top.count += size
-            if height + 1 > top.height:
-                top.height = height + 1
-            if top.is_map:
-                if top.key is None:
-                    top.key = _key_text(value)
-                    top.key_pos = (vline, vcol)
+            container = top[_VALUE]
+            if top[_IS_MAP]:
+                key = top[_KEY]
+                if key is None:
+                    top[_KEY] = value if value.__class__ is str else yaml_scalar(value)
+                    top[_KLINE] = vline
+                    top[_KCOL] = vcol
                     continue
-                _assign(doc, top, value, (vline, vcol, scalar), entries)
+                top[_KEY] = None
+                size = len(container)
+                container[key] = value
+                if len(container) == size or top[_EXPLICIT] is not None:
+                    _stored(doc, top, key, len(container) == size)
+                token = escape(key) if "~" in key or "/" in key else key
+                entries[f"{top[_POINTER]}/{token}"] = (top[_KLINE], top[_KCOL], vline, vcol, True)
             else:
-                seq: list[Any] = top.value
-                entries[f"{top.pointer}/{len(seq)}"] = (vline, vcol, vline, vcol, scalar)
-                seq.append(value)
-        elif etype is MappingStartEvent or etype is SequenceStartEvent:
-            mark = event.start_mark
+                entries[f"{top[_POINTER]}/{len(container)}"] = (vline, vcol, vline, vcol, True)
+                container.append(value)
+        elif code in starts:
+            mark = event[2]
             vline = mark.line + 1 + line_offset
             vcol = mark.column + 1
-            is_map = etype is MappingStartEvent
-            container: Any = {} if is_map else []
+            is_map = code == MAPPING_START
             if len(stack) >= MAX_DEPTH:
                 # Stop pulling events at once: libyaml's cost grows quadratically with flow
                 # nesting, so consuming the rest of a hostile document would hang.
@@ -345,49 +313,132 @@ def _drive(parser: Any, line_offset: int, first_index: int, out: list[Document])
                     vcol,
                 )
             as_key = False
-            if not stack:
+            if top is None:
                 pointer = ""
                 entries[""] = (vline, vcol, vline, vcol, False)
-            else:
-                top = stack[-1]
-                if top.is_map:
-                    if top.key is None:
-                        # A mapping or sequence used as a key: legal YAML, never Kubernetes
-                        # (and the usual sign of unrendered `{{ }}` template syntax).
-                        as_key = True
-                        pointer = f"{top.pointer}/?"
-                    else:
-                        kline, kcol = top.key_pos
-                        pointer = f"{top.pointer}/{escape(top.key)}"
-                        entries[pointer] = (kline, kcol, vline, vcol, False)
+            elif top[_IS_MAP]:
+                key = top[_KEY]
+                if key is None:
+                    # A mapping or sequence used as a key: legal YAML, never Kubernetes
+                    # (and the usual sign of unrendered `{{ }}` template syntax).
+                    as_key = True
+                    pointer = f"{top[_POINTER]}/?"
                 else:
-                    pointer = f"{top.pointer}/{len(top.value)}"
-                    entries[pointer] = (vline, vcol, vline, vcol, False)
-            stack.append(_Frame(container, pointer, is_map, event.anchor, (vline, vcol), as_key))
-        elif etype is MappingEndEvent or etype is SequenceEndEvent:
+                    token = escape(key) if "~" in key or "/" in key else key
+                    pointer = f"{top[_POINTER]}/{token}"
+                    entries[pointer] = (top[_KLINE], top[_KCOL], vline, vcol, False)
+            else:
+                pointer = f"{top[_POINTER]}/{len(top[_VALUE])}"
+                entries[pointer] = (vline, vcol, vline, vcol, False)
+            top = [
+                {} if is_map else [],
+                pointer,
+                is_map,
+                event[1],
+                vline,
+                vcol,
+                as_key,
+                None,
+                0,
+                0,
+                total,
+                opened,
+                1,
+                None,
+            ]
+            opened += 1
+            stack.append(top)
+        elif code in ends:
             frame = stack.pop()
-            value = frame.value
-            if frame.anchor is not None:
-                anchors[frame.anchor] = (value, frame.count, frame.height)
+            value = frame[_VALUE]
+            height = frame[_HEIGHT]
+            if frame[_ANCHOR] is not None:
+                size = (total - frame[_TOTAL0]) + (opened - frame[_OPEN0])
+                anchors[frame[_ANCHOR]] = (value, size, height)
             if not stack:
+                top = None
                 root, have_root = value, True
                 continue
             top = stack[-1]
-            top.count += frame.count
-            if frame.height + 1 > top.height:
-                top.height = frame.height + 1
-            if frame.as_key:
+            if height + 1 > top[_HEIGHT]:
+                top[_HEIGHT] = height + 1
+            if frame[_AS_KEY]:
                 assert doc is not None
                 doc.complex_keys = True
-                top.key = repr(value)
-                top.key_pos = frame.start
+                top[_KEY] = repr(value)
+                top[_KLINE] = frame[_LINE]
+                top[_KCOL] = frame[_COL]
                 continue
-            if top.is_map:
-                _assign(doc, top, value, None, entries)
+            container = top[_VALUE]
+            if top[_IS_MAP]:
+                key = top[_KEY]
+                top[_KEY] = None
+                if key == _MERGE:
+                    _merge(top, value)
+                    continue
+                size = len(container)
+                container[key] = value
+                if len(container) == size or top[_EXPLICIT] is not None:
+                    _stored(doc, top, key, len(container) == size)
             else:
-                top.value.append(value)
-        elif etype is DocumentStartEvent:
-            mark = event.start_mark
+                container.append(value)
+        elif code == ALIAS:
+            mark = event[2]
+            vline = mark.line + 1 + line_offset
+            vcol = mark.column + 1
+            anchored = anchors.get(event[1])
+            if anchored is None:
+                raise _InputError(
+                    "yaml-syntax-error", f'found undefined alias "{event[1]}"', vline, vcol
+                )
+            value, size, height = anchored
+            scalar = not isinstance(value, (dict, list))
+            if len(stack) + height > MAX_DEPTH:
+                # Depth counts through aliases: rules never see data deeper than the limit.
+                raise _InputError(
+                    "input-limit",
+                    f'alias "*{event[1]}" nests deeper than {MAX_DEPTH} levels; '
+                    "document not parsed further",
+                    vline,
+                    vcol,
+                )
+            total += size
+            if total > MAX_NODES:
+                raise _nodes_limit(vline, vcol)
+            if top is None:
+                root, have_root = value, True
+                entries[""] = (vline, vcol, vline, vcol, scalar)
+                continue
+            if height + 1 > top[_HEIGHT]:
+                top[_HEIGHT] = height + 1
+            container = top[_VALUE]
+            if top[_IS_MAP]:
+                key = top[_KEY]
+                if key is None:
+                    top[_KEY] = _key_text(value)
+                    top[_KLINE] = vline
+                    top[_KCOL] = vcol
+                    continue
+                top[_KEY] = None
+                if key == _MERGE and not scalar:
+                    _merge(top, value)
+                    continue
+                size = len(container)
+                container[key] = value
+                if len(container) == size or top[_EXPLICIT] is not None:
+                    _stored(doc, top, key, len(container) == size)
+                entries[f"{top[_POINTER]}/{escape(key)}"] = (
+                    top[_KLINE],
+                    top[_KCOL],
+                    vline,
+                    vcol,
+                    scalar,
+                )
+            else:
+                entries[f"{top[_POINTER]}/{len(container)}"] = (vline, vcol, vline, vcol, scalar)
+                container.append(value)
+        elif code == DOCUMENT_START:
+            mark = event[1]
             if index >= MAX_DOCUMENTS:
                 raise _StopFile(
                     "input-limit",
@@ -399,68 +450,60 @@ def _drive(parser: Any, line_offset: int, first_index: int, out: list[Document])
             index += 1
             entries = {}
             stack = []
+            top = None
             anchors = {}
             total = 0
+            opened = 0
             root, have_root = None, False
-        elif etype is DocumentEndEvent:
+        elif code == DOCUMENT_END:
             assert doc is not None
             doc.data = root if have_root and doc.loaded else None
             doc.positions = PositionIndex(entries)
             out.append(doc)
             doc = None
-        elif etype is StreamEndEvent:
+        elif code == STREAM_END:
             return
 
 
-def _assign(
-    doc: Document | None,
-    top: _Frame,
-    value: Any,
-    where: tuple[int, int, bool] | None,
-    entries: dict[str, Entry],
-) -> None:
-    """Store ``value`` under the pending key of mapping frame ``top``.
+def _nodes_limit(line: int, column: int) -> _InputError:
+    return _InputError(
+        "input-limit",
+        f"document expands to more than {MAX_NODES:,} nodes through aliases "
+        "(alias-expansion bomb?); not parsed further",
+        line,
+        column,
+    )
 
-    ``where`` is the value's (line, column, is-scalar) for scalars and aliases, whose entry is
-    recorded here; mappings and sequences recorded theirs when they started.
-    """
-    key = top.key
-    assert key is not None
-    top.key = None
-    mapping: dict[str, Any] = top.value
-    kline, kcol = top.key_pos
-    if key == _MERGE and (isinstance(value, (dict, list))):
-        _merge(top, value)
-        return
-    explicit = top.explicit
-    if key in mapping and (explicit is None or key in explicit):
+
+def _stored(doc: Document | None, top: list[Any], key: str, present: bool) -> None:
+    """After storing under ``key`` in mapping frame ``top``: report a duplicate key (``present``:
+    it was there before, and not only through a merge key) and track explicit keys."""
+    explicit = top[_EXPLICIT]
+    if present and (explicit is None or key in explicit):
         assert doc is not None
         doc.problems.append(
             InputProblem(
                 "duplicate-key",
                 f'duplicate key "{key}" (the last value wins; kubectl keeps it silently)',
-                kline,
-                kcol,
-                path=f"{top.pointer}/{escape(key)}",
+                top[_KLINE],
+                top[_KCOL],
+                path=f"{top[_POINTER]}/{escape(key)}",
             )
         )
-    mapping[key] = value
     if explicit is not None:
         explicit.add(key)
-    if where is not None:
-        vline, vcol, scalar = where
-        entries[f"{top.pointer}/{escape(key)}"] = (kline, kcol, vline, vcol, scalar)
 
 
-def _merge(top: _Frame, value: dict[str, Any] | list[Any]) -> None:
+def _merge(top: list[Any], value: dict[str, Any] | list[Any]) -> None:
     """YAML merge key: copy keys that are not written explicitly in this mapping."""
-    mapping: dict[str, Any] = top.value
-    if top.explicit is None:
-        top.explicit = set(mapping)
+    mapping: dict[str, Any] = top[_VALUE]
+    explicit = top[_EXPLICIT]
+    if explicit is None:
+        explicit = top[_EXPLICIT] = set(mapping)
     sources = [value] if isinstance(value, dict) else [v for v in value if isinstance(v, dict)]
     for source in sources:
         for k, v in source.items():
-            if k not in top.explicit and k not in mapping:
+            if k not in explicit and k not in mapping:
                 mapping[k] = v
 
 
