@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from kubelint.effective import Effective, effective
 from kubelint.reportfile import STDOUT, ReportPathError, check_paths, is_manifest, write_atomic
-from kubelint.settings import Effective, Settings, SettingsError, effective
+from kubelint.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from kubelint.catalog import Profile, RuleSpec
@@ -116,7 +117,7 @@ class Prepared:
 
 
 def effective_settings(settings: Settings) -> Effective:
-    """``settings.effective`` with its errors as RunError."""
+    """``kubelint.effective.effective`` with its errors as RunError."""
     try:
         return effective(settings)
     except SettingsError as exc:

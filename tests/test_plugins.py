@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, run_cli
+from tests.helpers import BUGGY, BUGGY_RULE, install_dist, write_plugin
 
 EXAMPLE = ROOT / "examples" / "kubelint-plugin-example"
 
@@ -124,20 +125,10 @@ def _builtin_check_line(rule_id: str) -> str:
     return f"check: {spec.check}"
 
 
-def _install_dist(site: Path, name: str, entry: str, module_src: Path | None) -> None:
-    """Register a distribution by path: a dist-info with entry points, as pip would write it."""
-    if module_src is not None:
-        shutil.copytree(module_src, site / module_src.name)
-    info = site / f"{name.replace('-', '_')}-0.1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n")
-    (info / "entry_points.txt").write_text(f"[kubelint]\n{entry}\n")
-
-
 def test_entry_point_plugin_is_discovered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "site"
     site.mkdir()
-    _install_dist(
+    install_dist(
         site, "kubelint-plugin-example", "example = kubelint_example", EXAMPLE / "kubelint_example"
     )
     monkeypatch.syspath_prepend(str(site))
@@ -162,7 +153,7 @@ def test_entry_point_plugin_is_discovered(tmp_path: Path, monkeypatch: pytest.Mo
 def test_broken_plugin_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "site"
     site.mkdir()
-    _install_dist(site, "kubelint-broken", "broken = kubelint_no_such_module", None)
+    install_dist(site, "kubelint-broken", "broken = kubelint_no_such_module", None)
     monkeypatch.syspath_prepend(str(site))
     run = run_cli("rules")
     assert run.exit_code == 2
@@ -181,7 +172,7 @@ def test_duplicate_rule_id_names_both_owners(
         "from pathlib import Path\nfrom kubelint.hookspecs import hookimpl\n\n"
         "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
     )
-    _install_dist(site, "kubelint-dup", "dup = kubelint_dup", pkg)
+    install_dist(site, "kubelint-dup", "dup = kubelint_dup", pkg)
     monkeypatch.syspath_prepend(str(site))
     run = run_cli("rules")
     assert run.exit_code == 2
@@ -204,7 +195,7 @@ def test_plugin_locates_pod_template_of_unknown_kind(
         "        return ('/spec/runner/podSpec', '/spec/runner/podMetadata')\n"
         "    return None\n"
     )
-    _install_dist(site, "kubelint-batchpod", "batchpod = kubelint_batchpod", pkg)
+    install_dist(site, "kubelint-batchpod", "batchpod = kubelint_batchpod", pkg)
     monkeypatch.syspath_prepend(str(site))
     manifest = tmp_path / "runner.yaml"
     manifest.write_text(
@@ -223,23 +214,7 @@ def test_a_rule_that_raises_is_reported_and_the_run_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = tmp_path / "site"
-    site.mkdir()
-    pkg = tmp_path / "src" / "kubelint_buggy"
-    (pkg / "rules").mkdir(parents=True)
-    (pkg / "__init__.py").write_text(
-        "from pathlib import Path\nfrom kubelint.hookspecs import hookimpl\n\n"
-        "def buggy(obj, ctx):\n"
-        "    if obj.name == 'boom':\n"
-        "        raise KeyError('image')\n"
-        "    return []\n\n"
-        "@hookimpl\ndef kubelint_checks():\n    return {'buggy': buggy}\n\n"
-        "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
-    )
-    (pkg / "rules" / "buggy-rule.yaml").write_text(
-        "id: buggy-rule\nsummary: A rule with a bug.\ncategory: custom\nseverity: error\n"
-        "default: true\ntarget: object\ncheck: buggy\nwhy: Testing.\nremediation: None.\n"
-    )
-    _install_dist(site, "kubelint-buggy", "buggy = kubelint_buggy", pkg)
+    write_plugin(site, "kubelint_buggy", BUGGY, {"buggy-rule.yaml": BUGGY_RULE})
     monkeypatch.syspath_prepend(str(site))
     manifest = tmp_path / "pods.yaml"
     manifest.write_text(
@@ -291,7 +266,7 @@ def test_plugin_check_declares_its_target(tmp_path: Path, monkeypatch: pytest.Mo
         "id: per-pod\nsummary: Pods.\ncategory: custom\nseverity: error\n"
         "default: true\ntarget: pod-spec\ncheck: whole_set\nwhy: Testing.\nremediation: None.\n"
     )
-    _install_dist(site, "kubelint-settarget", "settarget = kubelint_settarget", pkg)
+    install_dist(site, "kubelint-settarget", "settarget = kubelint_settarget", pkg)
     monkeypatch.syspath_prepend(str(site))
     manifest = tmp_path / "d.yaml"
     manifest.write_text(DEPLOY.format(ns="dev"))
@@ -322,7 +297,7 @@ def test_check_defaults_to_the_snake_cased_rule_id(
         "id: no-configmaps\nsummary: No ConfigMaps.\ncategory: custom\nseverity: error\n"
         "default: true\ntarget: object\nwhy: Testing.\nremediation: None.\n"
     )
-    _install_dist(site, "kubelint-defaultcheck", "defaultcheck = kubelint_defaultcheck", pkg)
+    install_dist(site, "kubelint-defaultcheck", "defaultcheck = kubelint_defaultcheck", pkg)
     monkeypatch.syspath_prepend(str(site))
     manifest = tmp_path / "cm.yaml"
     manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n")
