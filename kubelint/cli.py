@@ -228,7 +228,7 @@ def _root(
 
 def _rule_dirs(rules_dir: list[str] | None) -> list[Path]:
     """The configuration's ``customRules`` and ``--rules-dir``: what `lint` would load."""
-    from kubelint.settings import load_file_config
+    from kubelint.effective import load_file_config
 
     cfg = _guarded(load_file_config)(Settings())
     return [*cfg.custom_rules, *(Path(d) for d in rules_dir or [])]
