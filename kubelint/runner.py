@@ -257,9 +257,13 @@ def run(
     paths = prep.eff.paths
     sources, skipped, errors = collect(paths, stdin_filename=settings.stdin_filename)
     try:
-        sources, more_skipped, render_errors = render_all(settings.render_options(), paths, sources)
+        sources, more_skipped, render_errors, render_notes = render_all(
+            settings.render_options(), paths, sources
+        )
     except RenderError as exc:
         raise RunError(str(exc)) from exc
+    for message in render_notes:
+        err(message)
     skipped, errors = [*skipped, *more_skipped], [*errors, *render_errors]
     input_paths = [
         s.path for s in sources if s.path is not None and is_manifest(s.path, s.data or b"")

@@ -385,7 +385,15 @@ class Settings:
     )
     kustomize_auto: bool = flag(
         "--kustomize-auto",
-        help="Build kustomizations met in the linted tree.",
+        help="Build kustomizations met in the linted tree; without kustomize or kubectl "
+        "that is an error (by default they are built when one is installed).",
+        default=False,
+        commands=_FINDINGS,
+        panel=HELM,
+    )
+    no_kustomize: bool = flag(
+        "--no-kustomize",
+        help="Lint kustomizations' files as plain files instead of building them.",
         default=False,
         commands=_FINDINGS,
         panel=HELM,
@@ -435,6 +443,7 @@ class Settings:
             helm_auto=self.helm_auto,
             kustomize=self.kustomize,
             kustomize_auto=self.kustomize_auto,
+            no_kustomize=self.no_kustomize,
             kustomize_allow_remote=self.kustomize_allow_remote,
         )
 

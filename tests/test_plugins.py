@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -164,15 +163,8 @@ def test_duplicate_rule_id_names_both_owners(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = tmp_path / "site"
-    site.mkdir()
-    pkg = tmp_path / "src" / "kubelint_dup"
-    (pkg / "rules").mkdir(parents=True)
-    shutil.copy(ROOT / "rules" / "latest-tag.yaml", pkg / "rules" / "latest-tag.yaml")
-    (pkg / "__init__.py").write_text(
-        "from pathlib import Path\nfrom kubelint.hookspecs import hookimpl\n\n"
-        "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
-    )
-    install_dist(site, "kubelint-dup", "dup = kubelint_dup", pkg)
+    builtin = (ROOT / "rules" / "latest-tag.yaml").read_text(encoding="utf-8")
+    write_plugin(site, "kubelint_dup", "", {"latest-tag.yaml": builtin})
     monkeypatch.syspath_prepend(str(site))
     run = run_cli("rules")
     assert run.exit_code == 2
@@ -252,21 +244,17 @@ def test_custom_rule_whose_target_does_not_match_its_check_is_a_load_error(
 
 def test_plugin_check_declares_its_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "site"
-    site.mkdir()
-    pkg = tmp_path / "src" / "kubelint_settarget"
-    (pkg / "rules").mkdir(parents=True)
-    (pkg / "__init__.py").write_text(
-        "from pathlib import Path\nfrom kubelint.api import check, hookimpl\n\n"
+    code = (
+        "from kubelint.api import check, hookimpl\n\n"
         "@check('whole_set', target='set')\n"
         "def whole_set(lint_set, ctx):\n    return []\n\n"
-        "@hookimpl\ndef kubelint_checks():\n    return {'whole_set': whole_set}\n\n"
-        "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
+        "@hookimpl\ndef kubelint_checks():\n    return {'whole_set': whole_set}\n"
     )
-    (pkg / "rules" / "per-pod.yaml").write_text(
+    rule = (
         "id: per-pod\nsummary: Pods.\ncategory: custom\nseverity: error\n"
         "default: true\ntarget: pod-spec\ncheck: whole_set\nwhy: Testing.\nremediation: None.\n"
     )
-    install_dist(site, "kubelint-settarget", "settarget = kubelint_settarget", pkg)
+    write_plugin(site, "kubelint_settarget", code, {"per-pod.yaml": rule})
     monkeypatch.syspath_prepend(str(site))
     manifest = tmp_path / "d.yaml"
     manifest.write_text(DEPLOY.format(ns="dev"))
@@ -281,23 +269,19 @@ def test_check_defaults_to_the_snake_cased_rule_id(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = tmp_path / "site"
-    site.mkdir()
-    pkg = tmp_path / "src" / "kubelint_defaultcheck"
-    (pkg / "rules").mkdir(parents=True)
-    (pkg / "__init__.py").write_text(
-        "from pathlib import Path\nfrom kubelint.api import Violation, check, hookimpl\n\n"
+    code = (
+        "from kubelint.api import Violation, check, hookimpl\n\n"
         "@check('no_configmaps')\n"
         "def no_configmaps(obj: 'K8sObject', ctx):\n"
         "    if obj.kind == 'ConfigMap':\n"
         "        yield Violation('/kind', 'no ConfigMaps here')\n\n"
-        "@hookimpl\ndef kubelint_checks():\n    return {'no_configmaps': no_configmaps}\n\n"
-        "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
+        "@hookimpl\ndef kubelint_checks():\n    return {'no_configmaps': no_configmaps}\n"
     )
-    (pkg / "rules" / "no-configmaps.yaml").write_text(
+    rule = (
         "id: no-configmaps\nsummary: No ConfigMaps.\ncategory: custom\nseverity: error\n"
         "default: true\ntarget: object\nwhy: Testing.\nremediation: None.\n"
     )
-    install_dist(site, "kubelint-defaultcheck", "defaultcheck = kubelint_defaultcheck", pkg)
+    write_plugin(site, "kubelint_defaultcheck", code, {"no-configmaps.yaml": rule})
     monkeypatch.syspath_prepend(str(site))
     manifest = tmp_path / "cm.yaml"
     manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n")

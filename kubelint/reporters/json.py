@@ -36,6 +36,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         else {"file": f.rendered.file, "line": f.rendered.line},
         "fingerprint": f.fingerprint,
         "related": related_list(f),
+        **({"build": f.extra["build"]} if "build" in f.extra else {}),
     }
 
 

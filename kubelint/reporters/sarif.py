@@ -187,7 +187,11 @@ def _related(f: Finding, paths: RepoPaths) -> list[Any] | None:
 
 def _result(f: Finding, index: int, fingerprint: str, paths: RepoPaths, fix: Any = None) -> Any:
     region = om.Region(start_line=max(1, f.location.line), start_column=max(1, f.location.column))
-    properties: dict[str, Any] = {"container": f.container, "jsonPointer": f.path}
+    properties: dict[str, Any] = {
+        "container": f.container,
+        "jsonPointer": f.path,
+        "build": f.extra.get("build"),  # the Kustomize build the finding came from
+    }
     if f.object is not None:
         properties["object"] = {
             "apiVersion": f.object.api_version,
