@@ -95,12 +95,14 @@ def test_empty_format_name_is_unknown(work: Path) -> None:
     """R22 / newcomer #2: the abstract Reporter is no format called ""."""
     run = run_cli("lint", "app.yaml", "--format", "")
     assert run.exit_code == 2
-    assert run.stderr.startswith('kubelint: unknown format ""; formats: github, gitlab, json,')
+    assert run.stderr.startswith('kubelint: unknown format ""; formats: ')
+    listed = run.stderr.splitlines()[0].split("formats: ", 1)[1].split(", ")
+    assert "" not in listed and {"github", "gitlab", "json", "sarif", "text"} <= set(listed)
     run = run_cli("lint", "app.yaml", "--report", "=x.json")
     assert run.exit_code == 2 and not (work / "x.json").exists()
     plugins = run_cli("plugins", "--no-plugins")
     formats = plugins.stdout.splitlines()[-1]
-    assert formats == "formats: github, gitlab, json, junit, sarif, text"
+    assert formats == "formats: concise, full, github, gitlab, json, junit, sarif, text"
 
 
 # --- configuration errors ------------------------------------------------------------------------
