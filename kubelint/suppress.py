@@ -18,9 +18,8 @@ from typing import Any
 
 from kubelint.config import Exemption
 from kubelint.findings import Finding
-from kubelint.loader import read_yaml_file
 from kubelint.model import K8sObject
-from kubelint.resources import package_data
+from kubelint.resources import package_table
 
 IGNORE = "kubelint.io/ignore"
 IGNORE_PREFIX = "kubelint.io/ignore-"
@@ -41,10 +40,7 @@ class Suppression:
 @cache
 def foreign_table() -> dict[str, dict[str, tuple[str, ...]]]:
     """{tool: {their check name: (kubelint rule IDs, ...)}} from data/foreign-suppressions.yaml."""
-    path = package_data("foreign-suppressions.yaml")
-    text, loaded = read_yaml_file(path)
-    assert text is not None
-    data = loaded.documents[0].data
+    data = package_table("foreign-suppressions.yaml")
     table: dict[str, dict[str, tuple[str, ...]]] = {}
     for tool, mapping in (data.get("tools") or {}).items():
         checks = mapping.get("checks") or {}
