@@ -64,6 +64,9 @@ class Engine:
         self.enabled = {r.id: r for r in self.rules}
         self.builder = ObjectBuilder(options, self.enabled)
         self._mappers = self.builder.mappers  # source name -> mapper of rendered output
+        # (source name, its findings, text, documents) -> reported fixes (kubelint.fix.report):
+        # set by the runner when the report shows fixes.
+        self.fix_planner: Callable[[str, list[Finding], str, Any], dict[Finding, Any]] | None = None
 
     def load_source(self, source: Source, result: RunResult) -> list[K8sObject]:
         """Parse one source into objects (kubelint.build); input problems become findings."""
@@ -99,9 +102,22 @@ class Engine:
         self, source: Source, result: RunResult, sets: dict[str, list[K8sObject]]
     ) -> None:
         """Load one source and run the per-object rules; its objects join their lint sets."""
+        first = len(result.findings)
         for obj in self.load_source(source, result):
             if self.lint_object(obj, result):
                 sets.setdefault(obj.lint_set, []).append(obj)
+        self.plan_fixes(source, result, first)
+
+    def plan_fixes(self, source: Source, result: RunResult, first: int = 0) -> None:
+        """The fixes of the findings ``result.findings[first:]`` of a plain source just linted
+        (when a fix planner is set), from the documents it was loaded into."""
+        last = self.builder.last_load
+        self.builder.last_load = None
+        if self.fix_planner is None or last is None or source.mapper is not None:
+            return
+        name, text, loaded = last
+        if name == source.name and len(result.findings) > first:
+            result.fixes.update(self.fix_planner(name, result.findings[first:], text, loaded))
 
     def finish(
         self, sets: dict[str, list[K8sObject]], notes: RunNotes, result: RunResult

@@ -130,6 +130,7 @@ class SourceOutcome:
     notices: list[str] = field(default_factory=list)
     not_validated: dict[tuple[str, str], int] = field(default_factory=dict)
     local: list[tuple[K8sObject, bool]] | None = None  # linted in the main process: objects
+    fixes: dict[Finding, Any] = field(default_factory=dict)  # planned fixes (None: no fix)
 
 
 def _lint_slice(
@@ -202,9 +203,11 @@ def _lint_one(
                 related,
             )
         )
+    engine.plan_fixes(source, part)
     if keep:
         out.local = local
     out.files = part.files
+    out.fixes = part.fixes
     out.findings = part.findings
     out.finding_objects = [
         ids.get(id(engine._objects[id(f)])) if id(f) in engine._objects else None
@@ -441,6 +444,7 @@ def _merge(
         result.findings.append(finding)
         if index is not None and engine.suppressor is not None:
             engine._objects[id(finding)] = objects[index]
+    result.fixes.update(outcome.fixes)
     result.skipped.extend(outcome.skipped)
     result.errors.extend(outcome.errors)
     if outcome.decode_text and source.data is not None:
