@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubelint.build import ObjectBuilder
@@ -41,8 +42,27 @@ def _named_path(obj: K8sObject, path: str) -> str:
     return path
 
 
+@dataclass
+class Linted:
+    """What one lint step produced: its findings (in ``result``, with the sources, skipped files
+    and rule errors of the step), the objects cross-object rules may relate, and the object each
+    finding is about (annotation suppressions and editor code actions look at it)."""
+
+    result: RunResult
+    objects: list[K8sObject] = field(default_factory=list)
+    owners: dict[int, K8sObject] = field(default_factory=dict)  # id(finding) -> its object
+
+    def owner(self, finding: Finding) -> K8sObject | None:
+        return self.owners.get(id(finding))
+
+
 class Engine:
-    """Runs a fixed set of active rules over sources."""
+    """Runs a fixed set of active rules over sources.
+
+    ``run`` lints a whole run (``start`` / ``lint_source`` / ``finish`` for callers that drive
+    it themselves, as kubelint.parallel does). ``lint_file``, ``cross_object`` and ``suppress``
+    are the same stages one at a time, for callers that cache per file (the language server).
+    """
 
     def __init__(
         self,
@@ -52,7 +72,8 @@ class Engine:
     ) -> None:
         self.options = options
         self.suppressor = suppressor
-        self._objects: dict[int, K8sObject] = {}  # id(finding) -> its object (suppressions)
+        # id(finding) -> its object, recorded while a run needs it (suppressions); None: not kept
+        self._owners: dict[int, K8sObject] | None = {} if suppressor is not None else None
         self.rules = list(rules)
         by_target: dict[str, list[ActiveRule]] = {}
         for rule in self.rules:
@@ -67,6 +88,69 @@ class Engine:
         # (source name, its findings, text, documents) -> reported fixes (kubelint.fix.report):
         # set by the runner when the report shows fixes.
         self.fix_planner: Callable[[str, list[Finding], str, Any], dict[Finding, Any]] | None = None
+
+    # -- the finding -> object table ----------------------------------------------------------
+
+    def owner(self, finding: Finding) -> K8sObject | None:
+        """The object ``finding`` (of this engine's current run) is about, when recorded."""
+        return self._owners.get(id(finding)) if self._owners is not None else None
+
+    def attach(self, finding: Finding, obj: K8sObject) -> None:
+        """Record that ``finding``, made elsewhere (a worker process), is about ``obj``."""
+        if self._owners is not None:
+            self._owners[id(finding)] = obj
+
+    def clear_owners(self) -> None:
+        if self._owners is not None:
+            self._owners.clear()
+
+    def drop_mapper(self, name: str) -> bool:
+        """Forget the mapper ``load_source`` made for rendered source ``name`` (its findings are
+        mapped elsewhere); whether there was one."""
+        return self._mappers.pop(name, None) is not None
+
+    # -- one stage at a time --------------------------------------------------------------------
+
+    def _collecting(self) -> tuple[dict[int, K8sObject] | None, dict[int, K8sObject]]:
+        saved, self._owners = self._owners, {}
+        return saved, self._owners
+
+    def lint_file(self, source: Source) -> Linted:
+        """One file on its own: its documents built into objects (input findings included) and
+        the per-object, per-pod and per-container rules run; no cross-object rules, no
+        suppressions. The engine's own run state is left as it was."""
+        saved, owners = self._collecting()
+        try:
+            result = RunResult()
+            objects = [
+                obj for obj in self.load_source(source, result) if self.lint_object(obj, result)
+            ]
+            return Linted(result, objects, owners)
+        finally:
+            self._owners = saved
+
+    def cross_object(self, lint_set: LintSet) -> Linted:
+        """The cross-object (set) rules over ``lint_set``; a rule that raises is an entry of
+        ``result.errors``, as in a run."""
+        saved, owners = self._collecting()
+        try:
+            result = RunResult()
+            for rule in self.set_rules:
+                self._call(rule, lint_set, None, result)
+            return Linted(result, list(lint_set.objects), owners)
+        finally:
+            self._owners = saved
+
+    def suppress(self, result: RunResult, owners: Mapping[int, K8sObject] | None = None) -> None:
+        """Move suppressed findings out of ``result.findings`` into ``suppressed_findings``
+        (annotations of each finding's object in ``owners``, default: the objects this engine's
+        run recorded; comments in ``result.sources``; config exemptions; other linters'
+        annotations). Nothing to do without a suppressor."""
+        if self.suppressor is None:
+            return
+        self._suppress(result, self.suppressor, self._owners if owners is None else owners)
+
+    # -- a whole run ----------------------------------------------------------------------------
 
     def load_source(self, source: Source, result: RunResult) -> list[K8sObject]:
         """Parse one source into objects (kubelint.build); input problems become findings."""
@@ -141,20 +225,20 @@ class Engine:
             for name, text in mapper.texts.items():
                 result.sources.setdefault(name, text)
             result.notices.extend(n for n in mapper.notes() if n not in result.notices)
-        if self.suppressor is not None:
-            self._suppress(result, self.suppressor)
+        self.suppress(result)
         result.findings.sort(key=Finding.sort_key)
         return result
 
-    def _suppress(self, result: RunResult, suppressor: Suppressor) -> None:
-        """Move suppressed findings out of ``result.findings`` (annotations, comments,
-        config exemptions, other linters' annotations)."""
+    @staticmethod
+    def _suppress(
+        result: RunResult, suppressor: Suppressor, owners: Mapping[int, K8sObject] | None
+    ) -> None:
         lines: dict[str, list[str]] = {}
         for name, text in result.sources.items():
             suppressor.register_text(name, text)
         kept: list[Finding] = []
         for f in result.findings:
-            obj = self._objects.get(id(f))
+            obj = owners.get(id(f)) if owners is not None else None
             hit = suppressor.annotation(f.rule, obj) if obj is not None else None
             if hit is None:
                 file = f.location.file
@@ -260,5 +344,5 @@ class Engine:
             related=related,
         )
         result.findings.append(finding)
-        if self.suppressor is not None:
-            self._objects[id(finding)] = target
+        if self._owners is not None:
+            self._owners[id(finding)] = target

@@ -153,7 +153,7 @@ def _lint_slice(
             outcomes[si] = _lint_one(engine, sources[si], si, notes, result_cls, keep, positions)
     finally:
         engine.suppressor = real_suppressor
-        engine._objects.clear()
+        engine.clear_owners()
     return outcomes, positions
 
 
@@ -173,11 +173,10 @@ def _lint_one(
     not_validated_before = dict(notes.not_validated)
     ids: dict[int, int] = {}  # id(object) -> its index in the outcome
     doc_numbers: dict[int, int] = {}
-    engine._objects.clear()
+    engine.clear_owners()
     out = SourceOutcome()
     objects = engine.load_source(source, part)
-    if source.name in engine._mappers and not keep:  # rendered output: the main process maps
-        del engine._mappers[source.name]
+    if not keep and engine.drop_mapper(source.name):  # rendered output: the main process maps
         del notes.notices[notices_before:]
         return SourceOutcome(deferred=True)
     local: list[tuple[K8sObject, bool]] = []
@@ -209,10 +208,8 @@ def _lint_one(
     out.files = part.files
     out.fixes = part.fixes
     out.findings = part.findings
-    out.finding_objects = [
-        ids.get(id(engine._objects[id(f)])) if id(f) in engine._objects else None
-        for f in part.findings
-    ]
+    owners = [engine.owner(f) for f in part.findings]
+    out.finding_objects = [ids.get(id(o)) if o is not None else None for o in owners]
     out.skipped = part.skipped
     out.errors = part.errors
     if keep or set(part.sources) != {source.name}:
@@ -442,8 +439,8 @@ def _merge(
             sets.setdefault(obj.lint_set, []).append(obj)
     for finding, index in zip(outcome.findings, outcome.finding_objects, strict=True):
         result.findings.append(finding)
-        if index is not None and engine.suppressor is not None:
-            engine._objects[id(finding)] = objects[index]
+        if index is not None:
+            engine.attach(finding, objects[index])
     result.fixes.update(outcome.fixes)
     result.skipped.extend(outcome.skipped)
     result.errors.extend(outcome.errors)

@@ -147,9 +147,13 @@ async def session(
     *args: str,
     init_options: Any = None,
     env: dict[str, str] | None = None,
+    command: Sequence[str] | None = None,
 ) -> AsyncIterator[Session]:
+    """A server for ``folders``: `kubelint server ARGS`, or ``command`` (a Python program that
+    starts the server some other way) run by this interpreter."""
+    argv = [sys.executable, *command] if command else [sys.executable, "-m", "kubelint", "server"]
     config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "kubelint", "server", *args],
+        server_command=[*argv, *args],
         server_env={**os.environ, **env} if env else None,
     )
     client = await config.start()

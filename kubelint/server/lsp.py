@@ -233,7 +233,11 @@ class KubelintServer(LanguageServer):
         if uri in self.pending:
             return
         wait = max(0.0, self.last_lint.get(uri, 0.0) + DEBOUNCE - time.monotonic())
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not called from the event loop: no timer, lint now
+            self.lint_uri(uri)
+            return
         self.pending[uri] = loop.call_later(wait, self._run_pending, uri)
 
     def _run_pending(self, uri: str) -> None:
@@ -247,7 +251,21 @@ class KubelintServer(LanguageServer):
         path = uri_to_path(uri)
         if path is None:
             return
-        self.lint_path(path)
+        try:
+            self.lint_path(path)
+        except Exception:  # whatever failed, the document gets an answer
+            self.internal_error(f"while linting {path}")
+            self.publish_empty(uri)
+
+    def publish_empty(self, uri: str) -> None:
+        """Publish no diagnostics for ``uri`` (the answer to a lint that could not run)."""
+        self.published.pop(uri, None)
+        doc = self.workspace.text_documents.get(uri)
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=uri, diagnostics=[], version=doc.version if doc is not None else None
+            )
+        )
 
     def lint_path(self, path: Path) -> set[Path]:
         """Lint ``path``'s deployment unit; publish for every open document of it whose
@@ -258,10 +276,16 @@ class KubelintServer(LanguageServer):
         uri_of = {p: self._uri_for(p) for p in texts}
         try:
             project = self.project_for(path)
-            results = project.lint(path, texts)
         except Exception:
-            self.internal_error(f"while linting {path}")
+            self.last_lint[uri_of[path]] = time.monotonic()
+            self.internal_error(f"while loading the configuration for {path}")
+            self.publish_empty(uri_of[path])
             return {path}
+        try:
+            results = project.lint(path, texts)
+        except Exception:  # log it; the document still gets what can be published: nothing
+            self.internal_error(f"while linting {path}")
+            results = {path: []}
         finally:
             self.last_lint[uri_of[path]] = time.monotonic()
         for error in project.errors:
@@ -280,6 +304,8 @@ class KubelintServer(LanguageServer):
                 self.publish(uri, project, texts[member], diags, force=member == path)
             except Exception:
                 self.internal_error(f"while publishing diagnostics for {member}")
+                if member == path:
+                    self.publish_empty(uri)
         return set(results)
 
     def _uri_for(self, path: Path) -> str:
@@ -297,7 +323,10 @@ class KubelintServer(LanguageServer):
         codec = self.workspace.position_codec
         items: list[tuple[types.Diagnostic, Diagnostic | None]] = []
         for d in diags:
-            items.append((self.to_lsp(d, lines, flow, codec, project), d))
+            try:
+                items.append((self.to_lsp(d, lines, flow, codec, project), d))
+            except Exception:  # one finding that cannot be shown does not hide the others
+                self.internal_error(f"while converting a {d.finding.rule} finding of {uri}")
         published = _Published(project, text, lines, items)
         previous = self.published.get(uri)
         self.published[uri] = published
@@ -408,8 +437,10 @@ def _config_position(error: ProjectError, file: Path) -> tuple[int, int]:
     return 0, 0
 
 
-def guarded(what: str) -> Callable[[F], F]:
-    """Never let an exception in a handler escape: log it to the client and go on."""
+def guarded(what: str, answer: bool = False) -> Callable[[F], F]:
+    """Never let an exception in a handler escape: log it to the client and go on.
+    ``answer``: a document notification (didOpen, didChange) whose document must get
+    diagnostics even then (an empty list)."""
 
     def wrap(fn: F) -> F:
         @functools.wraps(fn)
@@ -418,6 +449,9 @@ def guarded(what: str) -> Callable[[F], F]:
                 return fn(ls, params)
             except Exception:
                 ls.internal_error(what)
+                if answer:
+                    with contextlib.suppress(Exception):
+                        ls.publish_empty(params.text_document.uri)
                 return None
 
         return cast(F, inner)
@@ -470,14 +504,14 @@ def create_server(settings: ServerSettings | None = None) -> KubelintServer:
             ls.project_for(root / CONFIG_NAMES[0])
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    @guarded("on didOpen")
+    @guarded("on didOpen", answer=True)
     def did_open(ls: KubelintServer, params: types.DidOpenTextDocumentParams) -> None:
         doc = params.text_document
         if ls.lintable(doc.uri, doc.language_id):
             ls.lint_uri(doc.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    @guarded("on didChange")
+    @guarded("on didChange", answer=True)
     def did_change(ls: KubelintServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
         doc = ls.workspace.text_documents.get(uri)

@@ -285,24 +285,18 @@ class Project:
         cached = self._files.get(path)
         if cached is not None and cached.key == key:
             return cached
-        engine = self.engine
-        engine._objects = {}
-        result = RunResult()
         source = Source(name=self.name_of(path), path=path, data=data)
-        objects: list[K8sObject] = []
-        for obj in engine.load_source(source, result):
-            if engine.lint_object(obj, result):
-                objects.append(obj)
+        linted = self.engine.lint_file(source)
+        result = linted.result
         entry = _FileEntry(
             key=key,
             text=result.sources.get(source.name),
-            objects=objects,
+            objects=linted.objects,
             findings=result.findings,
-            owners=dict(engine._objects),
+            owners=linted.owners,
             skipped=result.skipped,
             errors=result.errors,
         )
-        engine._objects = {}
         self._files[path] = entry
         return entry
 
@@ -361,26 +355,25 @@ class Project:
         if engine.set_rules:
             objects = [obj for entry in entries.values() for obj in entry.objects]
             lint_set = LintSet("files", objects, complete=self.options.complete)
-            result = RunResult()
-            engine._objects = {}
-            for rule in engine.set_rules:
-                engine._call(rule, lint_set, None, result)
-            self.errors.extend(result.errors)
-            for f in result.findings:
-                if f.location.file in wanted:
-                    findings.append(f)
-                    obj = engine._objects.get(id(f))
-                    if obj is not None:
-                        owners[id(f)] = obj
+            try:
+                cross = engine.cross_object(lint_set)
+            except Exception:  # a LintSet or engine bug: the per-file findings still count
+                self.errors.append(f"cross-object rules: internal error\n{traceback.format_exc()}")
+            else:
+                self.errors.extend(cross.result.errors)
+                for f in cross.result.findings:
+                    if f.location.file in wanted:
+                        findings.append(f)
+                        obj = cross.owner(f)
+                        if obj is not None:
+                            owners[id(f)] = obj
         # suppressions: annotations, comments, exemptions (as the engine applies them)
         run = RunResult(findings=findings)
         for p in members:
             member = entries.get(p)
             if member is not None and member.text is not None:
                 run.sources[self.name_of(p)] = member.text
-        engine._objects = dict(owners)
-        engine._suppress(run, self.suppressor)
-        engine._objects = {}
+        engine.suppress(run, owners)
         kept = run.findings
         if self.baseline is not None:
             kept, _ = split_baseline(kept, self.baseline)
@@ -399,7 +392,10 @@ class Project:
             if source is not None and source.text is not None:
                 if target not in lines:
                     lines[target] = split_lines(source.text)
-                related = related_locations(f, obj, lines[target], source.objects)
+                try:
+                    related = related_locations(f, obj, lines[target], source.objects)
+                except Exception:  # the finding still counts without its related locations
+                    self.errors.append(f"{target}: internal error\n{traceback.format_exc()}")
             out[target].append(Diagnostic(f, obj, related))
         return out
 
