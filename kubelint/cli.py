@@ -298,8 +298,8 @@ def config_show(settings: Settings) -> None:
     """Print the effective configuration (the file merged with these flags) as a config file."""
     from ruamel.yaml import YAML
 
+    from kubelint.effective import config_document
     from kubelint.runner import effective_settings
-    from kubelint.settings import config_document
 
     eff = effective_settings(settings)
     where = str(eff.config.path) if eff.config.path else "no configuration file"

@@ -19,8 +19,9 @@ from kubelint.build import ObjectBuilder
 from kubelint.checks import RunNotes
 from kubelint.declarative import evaluate
 from kubelint.findings import Finding, Location, Related, RunResult, Violation, fingerprint
+from kubelint.kustomize_tree import Fills
 from kubelint.lintset import LintSet
-from kubelint.mapping import map_finding
+from kubelint.mapping import map_finding, tag_builds
 from kubelint.model import K8sObject
 from kubelint.options import Options
 from kubelint.selection import ActiveRule
@@ -84,6 +85,8 @@ class Engine:
         self.set_rules = by_target.get("set", [])
         self.enabled = {r.id: r for r in self.rules}
         self.builder = ObjectBuilder(options, self.enabled)
+        # source name -> what its kustomizations would fill in (those findings are dropped)
+        self.fills: dict[str, Fills] = {}
         self._mappers = self.builder.mappers  # source name -> mapper of rendered output
         # (source name, its findings, text, documents) -> reported fixes (kubelint.fix.report):
         # set by the runner when the report shows fixes.
@@ -187,6 +190,8 @@ class Engine:
     ) -> None:
         """Load one source and run the per-object rules; its objects join their lint sets."""
         first = len(result.findings)
+        if source.kustomize_fills is not None:
+            self.fills[source.name] = source.kustomize_fills
         for obj in self.load_source(source, result):
             if self.lint_object(obj, result):
                 sets.setdefault(obj.lint_set, []).append(obj)
@@ -218,6 +223,7 @@ class Engine:
                 )
                 for rule in self.set_rules:
                     self._call(rule, lint_set, None, result)
+        tag_builds(result.findings, self._owners)
         result.notices.extend(n for n in notes.notices if n not in result.notices)
         for key, count in notes.not_validated.items():
             result.not_validated[key] = result.not_validated.get(key, 0) + count
@@ -314,6 +320,9 @@ class Engine:
     ) -> None:
         target = v.obj if isinstance(v.obj, K8sObject) else obj
         assert target is not None
+        fills = self.fills.get(target.file) if self.fills else None
+        if fills is not None and fills.hides(target, v.path):
+            return  # a kustomization's file on its own: the build would set this value
         pointer = target.base + v.path
         line, column, _ = target.doc.positions.locate(pointer, v.at)
         path = v.path

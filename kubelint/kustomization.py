@@ -94,6 +94,42 @@ class Kustomization:
                     out.add((self.path.parent / rel).resolve())
         return out
 
+    def config_files(self) -> set[Path]:
+        """Local files it reads that are not manifests of their own: generator sources
+        (``configMapGenerator``/``secretGenerator`` ``files``/``envs``), transformer,
+        generator and validator configurations, ``replacements`` paths, ``configurations``,
+        ``crds`` and the ``openapi`` schema; resolved. Remote references are left out."""
+        out: set[Path] = set()
+        data = self.data
+        if data is None:
+            return out
+        refs: list[Any] = []
+        for gen in ("configMapGenerator", "secretGenerator"):
+            items = data.get(gen)
+            for item in items if isinstance(items, list) else []:
+                if not isinstance(item, dict):
+                    continue
+                for key in ("files", "envs"):
+                    values = item.get(key)
+                    if isinstance(values, list):
+                        refs.extend(
+                            v.split("=", 1)[-1] if isinstance(v, str) else v for v in values
+                        )
+                refs.append(item.get("env"))
+        for key in ("transformers", "generators", "validators", "configurations", "crds"):
+            values = data.get(key)
+            if isinstance(values, list):
+                refs.extend(values)
+        replacements = data.get("replacements")
+        for item in replacements if isinstance(replacements, list) else []:
+            refs.append(item.get("path") if isinstance(item, dict) else None)
+        openapi = data.get("openapi")
+        refs.append(openapi.get("path") if isinstance(openapi, dict) else None)
+        for ref in refs:
+            if isinstance(ref, str) and ref and "\n" not in ref and "://" not in ref:
+                out.add(Path(os.path.realpath(self.path.parent / ref)))
+        return out
+
 
 def read_kustomization(path: Path) -> Kustomization | None:
     """Read the kustomization file ``path`` (or the one in directory ``path``); None when

@@ -2,14 +2,15 @@
 
 ``quote`` quotes a string as JSON does (so a quote or control character inside stays
 readable); ``yaml_scalar`` writes true/false/null as YAML and Kubernetes do; ``show_value`` is
-what a message shows for any value; ``suggest`` is the `` (did you mean "x"?)`` suffix.
+what a message shows for any value; ``type_name`` names a value's type ("a mapping", "null");
+``suggest`` is the `` (did you mean "x"?)`` suffix.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -52,3 +53,22 @@ def suggest(
         close = difflib.get_close_matches(name, options, n=1, cutoff=cutoff)
         match = close[0] if close else None
     return f" (did you mean {quote(match)}?)" if match else ""
+
+
+def type_name(value: Any) -> str:
+    """What a shape message calls a value's type: ``a mapping``, ``an integer``, ``null``, ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__

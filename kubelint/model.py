@@ -9,14 +9,16 @@ odd shapes: problems become ``invalid-object`` violations and the odd part is le
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kubelint.apiresources import cluster_scoped_kinds
 from kubelint.findings import ObjectRef, Violation
-from kubelint.k8s_names import api_version_problem, kind_problem, valid_api_version, valid_kind
+from kubelint.k8s_names import valid_api_version, valid_kind
+from kubelint.messages import type_name
 from kubelint.positions import join
+from kubelint.shape import object_problems
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -69,8 +71,6 @@ INHERITED_SECURITY_FIELDS = frozenset(
         "windowsOptions",
     }
 )
-
-KINDS_WITHOUT_NAME = frozenset({"List"})
 
 
 def get_path(data: Any, pointer: str) -> Any:
@@ -422,82 +422,9 @@ class K8sObject:
         """invalid-object problems of this object (computed once; includes pod-spec shapes)."""
         if self._shape is not None:
             return self._shape
-        problems: list[Violation] = []
-        raw = self.raw
-        has_kind = "kind" in raw and raw.get("kind") not in (None, "")
-        has_api = "apiVersion" in raw and raw.get("apiVersion") not in (None, "")
-        if has_kind != has_api:
-            missing = "apiVersion" if has_kind else "kind"
-            present = "/kind" if has_kind else "/apiVersion"
-            problems.append(
-                Violation(present, f"object has {present[1:]} but no {missing}", at="key")
-            )
-        for key in ("apiVersion", "kind"):
-            if key in raw and not isinstance(raw[key], str):
-                problems.append(
-                    Violation(f"/{key}", f"{key} must be a string, not {type_name(raw[key])}")
-                )
-        if not self.names_valid():
-            kind, api = raw.get("kind"), raw.get("apiVersion")
-            if isinstance(kind, str) and kind and not valid_kind(kind):
-                problems.append(Violation("/kind", kind_problem(kind)))
-            if isinstance(api, str) and api and not valid_api_version(api):
-                problems.append(Violation("/apiVersion", api_version_problem(api)))
-        meta = raw.get("metadata")
-        if meta is not None and not isinstance(meta, dict):
-            problems.append(
-                Violation("/metadata", f"metadata must be a mapping, not {type_name(meta)}")
-            )
-        elif isinstance(meta, dict) and "name" in meta and not isinstance(meta["name"], str):
-            problems.append(
-                Violation(
-                    "/metadata/name",
-                    f"metadata.name must be a string, not {type_name(meta['name'])}",
-                )
-            )
-        elif has_kind and has_api and self.kind not in KINDS_WITHOUT_NAME and not self.name:
-            problems.append(
-                Violation(
-                    "/metadata/name" if isinstance(meta, dict) else "/kind",
-                    f"{self.kind or 'object'} has no metadata.name (or generateName)",
-                    at="key",
-                )
-            )
-        if isinstance(meta, dict):
-            for key in ("labels", "annotations"):
-                value = meta.get(key)
-                if value is not None and not isinstance(value, dict):
-                    problems.append(
-                        Violation(
-                            f"/metadata/{key}",
-                            f"metadata.{key} must be a mapping, not {type_name(value)}",
-                        )
-                    )
-            ns = meta.get("namespace")
-            if ns is not None and not isinstance(ns, str):
-                problems.append(
-                    Violation("/metadata/namespace", "metadata.namespace must be a string")
-                )
+        problems = object_problems(self)
         if self._pod is None:
             self._pod = self._build_pod()
         problems.extend(self._pod[1])  # pod-spec shapes, met while building the pod view
         self._shape = problems
         return problems
-
-
-def type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a float"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__

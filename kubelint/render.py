@@ -9,6 +9,7 @@ A missing tool is a clear error (exit 2) that says how to pipe rendered output i
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -16,7 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kubelint.kustomization import kustomization_file, read_kustomization
+from kubelint.kustomization import kustomization_file
+from kubelint.kustomize_tree import KustomizeTree
+from kubelint.kustomize_tree import scan as scan_kustomizations
 from kubelint.loader import MAX_BYTES
 from kubelint.mapping import HelmMapper, KustomizeMapper
 from kubelint.mapping.helm_trace import trace_render
@@ -44,6 +47,12 @@ HELM_MISSING = (
     "Or render the chart yourself and pipe the output: "
     "`helm template RELEASE ./chart | kubelint lint - --chart-dir ./chart`"
 )
+KUSTOMIZE_NOT_BUILT = (
+    "{count} found in the linted paths {were} linted as plain files, without the values "
+    "Kustomize fills in (labels, selectors, names, namespaces, images): neither kustomize nor "
+    "kubectl is installed (not found on PATH). Install one to lint what `kubectl kustomize "
+    "DIR` builds (--no-kustomize lints the files as files without this note)"
+)
 KUSTOMIZE_MISSING = (
     "neither kustomize nor kubectl is installed (not found on PATH). Or build it yourself with "
     "origin annotations (`buildMetadata: [originAnnotations]` in the kustomization) and pipe "
@@ -69,7 +78,8 @@ class RenderOptions:
     include_tests: bool = False
     helm_auto: bool = False
     kustomize: list[str] = field(default_factory=list)  # directories (--kustomize)
-    kustomize_auto: bool = False
+    kustomize_auto: bool = False  # build them and require a builder (--kustomize-auto)
+    no_kustomize: bool = False  # lint kustomizations' files as plain files (--no-kustomize)
     kustomize_allow_remote: bool = False  # let kustomize fetch remote resources/bases
 
 
@@ -178,11 +188,14 @@ def helm_sources(chart: str, opts: RenderOptions) -> list[Source]:
 # --- Kustomize ----------------------------------------------------------------------------------
 
 
-def kustomize_source(directory: str, allow_remote: bool = False) -> Source:
+def kustomize_source(
+    directory: str, allow_remote: bool = False, tree: Path | None = None
+) -> Source:
     """``kustomize build`` of ``directory`` with origin annotations, mapped to its sources.
 
     Remote resources and bases are refused before anything runs (render_guard.py) unless
-    ``allow_remote``."""
+    ``allow_remote``. ``tree``: the linted directory it was found in (its files may be read
+    to map findings, as the kustomization's own repository may)."""
     target = Path(os.path.realpath(directory))
     kfile = kustomization_file(target)
     if kfile is None:
@@ -210,7 +223,7 @@ def kustomize_source(directory: str, allow_remote: bool = False) -> Source:
             encoding="utf-8",
         )
         data = _run([*tool, "--", wrapper], name, cwd=wrapper)
-    mapper = KustomizeMapper(Path(wrapper), target, fallback=kfile)
+    mapper = KustomizeMapper(Path(wrapper), target, fallback=kfile, build=shown, tree=tree)
     return Source(name=name, path=None, data=data, lint_set=f"kustomize:{shown}", mapper=mapper)
 
 
@@ -234,37 +247,9 @@ def _tree_dirs(paths: Iterable[str]) -> list[Path]:
 
 def find_kustomizations(paths: Iterable[str]) -> dict[Path, set[Path]]:
     """Top-level kustomization directories below ``paths`` (those no other one includes), each
-    with the resource files its build includes (linted through the build instead)."""
-    found: dict[Path, tuple[set[Path], set[Path]]] = {}
-    for directory in _tree_dirs(paths):
-        kfile = kustomization_file(directory)
-        if kfile is None:
-            continue
-        k = read_kustomization(kfile)
-        dirs: list[Path] = []
-        refs: set[Path] = set()
-        if k is not None:
-            dirs, refs = k.includes()
-        if k is not None and k.kind == "Component":
-            continue
-        found[Path(os.path.realpath(directory))] = (
-            {Path(os.path.realpath(d)) for d in dirs},
-            {Path(os.path.realpath(f)) for f in refs},
-        )
-    included = {d for dirs, _ in found.values() for d in dirs}
-    out: dict[Path, set[Path]] = {}
-    for root in sorted(d for d in found if d not in included):
-        files: set[Path] = set()
-        todo, seen = [root], set()
-        while todo:
-            cur = todo.pop()
-            if cur in seen or cur not in found:
-                continue
-            seen.add(cur)
-            files |= found[cur][1]
-            todo.extend(found[cur][0])
-        out[root] = files
-    return out
+    with the files its build reads (linted through the build instead); see kustomize_tree."""
+    tree = scan_kustomizations(paths)
+    return {root: tree.owned(root) for root in tree.roots}
 
 
 def find_charts(paths: Iterable[str]) -> list[Path]:
@@ -284,23 +269,26 @@ def find_charts(paths: Iterable[str]) -> list[Path]:
 
 def render_all(
     opts: RenderOptions, paths: Sequence[str], sources: list[Source]
-) -> tuple[list[Source], list[Skipped], list[str]]:
-    """Sources to lint after rendering what was asked, the skipped charts and the errors.
+) -> tuple[list[Source], list[Skipped], list[str], list[str]]:
+    """Sources to lint after rendering what was asked, the skipped charts, the errors and
+    notes for stderr.
 
-    Explicit ``--helm``/``--kustomize`` failures raise RenderError (exit 2). Charts and
-    kustomizations met in the linted tree are rendered with ``--helm-auto`` /
-    ``--kustomize-auto``; their failures are errors that do not stop the run.
+    Explicit ``--helm``/``--kustomize`` failures raise RenderError (exit 2). Charts met in the
+    linted tree are rendered with ``--helm-auto``; top-level kustomizations are built when a
+    builder is on PATH (always with ``--kustomize-auto``, never with ``--no-kustomize``).
+    Failures of these are errors that do not stop the run.
     """
     out = list(sources)
     skipped: list[Skipped] = []
     errors: list[str] = []
+    notes: list[str] = []
     for chart in opts.helm:
         out.extend(helm_sources(chart, opts))
     for directory in opts.kustomize:
         out.append(kustomize_source(directory, opts.kustomize_allow_remote))
     tree = [p for p in paths if p != "-"]
     if not tree:
-        return out, skipped, errors
+        return out, skipped, errors, notes
     explicit_charts = {Path(c).resolve() for c in opts.helm}
     for chart_dir in find_charts(tree):
         if chart_dir.resolve() in explicit_charts:
@@ -319,24 +307,64 @@ def render_all(
                 out.extend(helm_sources(str(chart_dir), opts))
             except RenderError as exc:
                 errors.append(str(exc))
-    if opts.kustomize_auto:
-        explicit = {Path(os.path.realpath(d)) for d in opts.kustomize}
-        built: list[Source] = []
-        covered: set[Path] = set()
-        for root, files in find_kustomizations(tree).items():
-            if root in explicit:
-                continue
+    out, notes = _kustomize_tree(opts, tree, out, skipped, errors)
+    return out, skipped, errors, notes
+
+
+def _kustomize_tree(
+    opts: RenderOptions,
+    paths: Sequence[str],
+    sources: list[Source],
+    skipped: list[Skipped],
+    errors: list[str],
+) -> tuple[list[Source], list[str]]:
+    """Build the top-level kustomizations of the linted tree (when asked or able to) in place
+    of the files they own; the files they own that are still linted on their own carry the
+    Fills that say what a build would have set (kustomize_tree.Fills)."""
+    found: KustomizeTree = scan_kustomizations(paths)
+    notes: list[str] = []
+    if not found.nodes:
+        return sources, notes
+    explicit = {Path(os.path.realpath(d)) for d in opts.kustomize}
+    covered: set[Path] = set()
+    for root in explicit:
+        covered |= found.owned(root)
+    built: list[Source] = []
+    roots = [r for r in found.roots if r not in explicit]
+    if opts.no_kustomize or not roots:
+        pass
+    elif find_kustomize() is None and not opts.kustomize_auto:
+        count = len(roots)
+        notes.append(
+            KUSTOMIZE_NOT_BUILT.format(
+                count=f"{count} kustomization{'s' if count != 1 else ''}",
+                were="were" if count != 1 else "was",
+            )
+        )
+    else:
+        lint_roots = [Path(os.path.realpath(p)) for p in paths if is_dir(Path(p))]
+        for root in roots:
+            tree_root = next((t for t in lint_roots if root.is_relative_to(t)), None)
             try:
-                built.append(kustomize_source(os.path.relpath(root), opts.kustomize_allow_remote))
+                built.append(
+                    kustomize_source(found.shown(root), opts.kustomize_allow_remote, tree=tree_root)
+                )
             except RenderError as exc:
                 errors.append(str(exc))
                 continue
-            covered |= files
-        kept: list[Source] = []
-        for s in out:
-            if s.path is not None and Path(os.path.realpath(s.path)) in covered:
-                skipped.append(Skipped(s.name, "linted through its kustomize build"))
-            else:
-                kept.append(s)
-        out = kept + built
-    return out, skipped, errors
+            covered |= found.owned(root)
+    kept: list[Source] = []
+    for s in sources:
+        real = Path(os.path.realpath(s.path)) if s.path is not None else None
+        if real is not None and real in covered:
+            skipped.append(Skipped(s.name, "linted through its kustomize build"))
+            continue
+        if real is not None and real in found.config:
+            skipped.append(Skipped(s.name, "Kustomize configuration (read by a kustomization)"))
+            continue
+        if real is not None and s.mapper is None:
+            fills = found.fills_for(real)
+            if fills is not None:
+                s = dataclasses.replace(s, kustomize_fills=fills)
+        kept.append(s)
+    return kept + built, notes

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kubelint.settings import Effective, Settings, SettingsError, effective
+from kubelint.effective import Effective, effective
+from kubelint.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from kubelint.catalog import Profile, RuleSpec
@@ -110,7 +111,7 @@ class Prepared:
 
 
 def effective_settings(settings: Settings) -> Effective:
-    """``settings.effective`` with its errors as RunError."""
+    """``kubelint.effective.effective`` with its errors as RunError."""
     try:
         return effective(settings)
     except SettingsError as exc:
@@ -248,9 +249,13 @@ def run(
     paths = prep.eff.paths
     sources, skipped, errors = collect(paths, stdin_filename=settings.stdin_filename)
     try:
-        sources, more_skipped, render_errors = render_all(settings.render_options(), paths, sources)
+        sources, more_skipped, render_errors, render_notes = render_all(
+            settings.render_options(), paths, sources
+        )
     except RenderError as exc:
         raise RunError(str(exc)) from exc
+    for message in render_notes:
+        err(message)
     skipped, errors = [*skipped, *more_skipped], [*errors, *render_errors]
     kept = []
     for source in sources:

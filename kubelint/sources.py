@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from kubelint.loader import MAX_BYTES
 
 if TYPE_CHECKING:
+    from kubelint.kustomize_tree import Fills
     from kubelint.mapping import Mapper
 
 EXTENSIONS = (".yaml", ".yml", ".json")
@@ -120,6 +121,8 @@ class Source:
     lint_set: str = "files"  # id of the lint set it belongs to
     mapper: Mapper | None = None  # for rendered output (helm/kustomize), else None
     too_large: bool = False  # larger than the input limit: an input-limit finding, not read
+    # a kustomization's file linted on its own: what its builds would fill in (not reported)
+    kustomize_fills: Fills | None = None
 
 
 @dataclass(frozen=True)
@@ -327,7 +330,7 @@ def collect(
         name = display_name(path)
         reason = classify_file(resolved)
         if reason is None and path.name in KUSTOMIZATION_FILES:
-            reason = "Kustomize kustomization (build it with --kustomize)"
+            reason = "Kustomize kustomization"
         if reason is None and patches_near(path):
             reason = "Kustomize patch (a partial object)"
         if reason is not None:

@@ -88,3 +88,15 @@ def case_args(case: Path) -> list[str]:
 def in_root(monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(ROOT)
     return ROOT
+
+
+@pytest.fixture(params=[3, 4], ids=["helm3", "helm4"])
+def helm(request: pytest.FixtureRequest) -> Any:
+    """A real helm binary (tests.helm_support.Helm), once per major version; skips with the
+    reason where that version cannot be had."""
+    from tests.helm_support import find
+
+    found = find(request.param)
+    if isinstance(found, str):
+        pytest.skip(found)
+    return found

@@ -148,9 +148,12 @@ async def session(
     init_options: Any = None,
     env: dict[str, str] | None = None,
     command: Sequence[str] | None = None,
+    settings: Any = None,
 ) -> AsyncIterator[Session]:
     """A server for ``folders``: `kubelint server ARGS`, or ``command`` (a Python program that
-    starts the server some other way) run by this interpreter."""
+    starts the server some other way) run by this interpreter. ``settings``: the client supports
+    workspace/configuration and answers from this dict (``{"kubelint": {...}}``; change it to
+    change the answer)."""
     argv = [sys.executable, *command] if command else [sys.executable, "-m", "kubelint", "server"]
     config = ClientServerConfig(
         server_command=[*argv, *args],
@@ -164,11 +167,14 @@ async def session(
         client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
 
     client.registrations = []  # type: ignore[attr-defined]
+    if settings is not None:
+        client.set_configuration(settings)  # kept by reference: the test may change it
     capabilities = types.ClientCapabilities(
         workspace=types.WorkspaceClientCapabilities(
             did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(
                 dynamic_registration=True
-            )
+            ),
+            configuration=settings is not None,
         ),
         text_document=types.TextDocumentClientCapabilities(
             publish_diagnostics=types.PublishDiagnosticsClientCapabilities(related_information=True)

@@ -7,17 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-
-POD = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: web
-      image: nginx
-"""
+from tests.helpers import POD
 
 
 @pytest.fixture

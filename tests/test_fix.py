@@ -12,6 +12,7 @@ import pytest
 from kubelint.fix import FixOptions, apply, plan
 from kubelint.loader import load_text
 from tests.conftest import run_cli
+from tests.helpers import write
 
 DEPLOY = """\
 # a comment at the top
@@ -41,15 +42,6 @@ POD = (
     "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n"
     "  containers:\n  - name: c\n    image: x:1\n"
 )
-
-
-def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
-    path = tmp_path / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_bytes(text.encode("utf-8"))
-    return path
 
 
 def only(*rules: str) -> list[str]:

@@ -18,26 +18,7 @@ import pytest
 from kubelint.message_template import TemplateError, check, render
 from kubelint.schema_compile import SchemaCompileError, compile_schema, foreign_refs
 from tests.conftest import run_cli
-
-APP = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: canary
-spec:
-  containers:
-    - name: c
-      image: nginx
-"""
-
-PRIVILEGED = """\
-apiVersion: v1
-kind: Pod
-metadata: {name: priv}
-spec:
-  containers:
-  - {name: c, image: "nginx:1", securityContext: {privileged: true}}
-"""
+from tests.helpers import CANARY, PRIVILEGED, install_dist, run_kubelint
 
 RULE_HEAD = """\
 id: {id}
@@ -136,7 +117,7 @@ def test_a_hostile_tree_makes_no_connection(
     (tmp_path / "crd.yaml").write_text(crd_with_remote_ref(server.url))
     app = tmp_path / "app"
     app.mkdir()
-    (app / "pod.yaml").write_text(APP)
+    (app / "pod.yaml").write_text(CANARY)
     (app / "kustomization.yaml").write_text(
         f"resources:\n- pod.yaml\n- {server.url}/remote-resource.yaml\n"
     )
@@ -179,7 +160,7 @@ def test_custom_rule_file_and_params_refs_are_catalogue_errors(tmp_path: Path) -
     secret = tmp_path / "secret.json"
     secret.write_text('{"enum": ["SECRET-FROM-A-LOCAL-FILE"]}')
     app = tmp_path / "app.yaml"
-    app.write_text(APP)
+    app.write_text(CANARY)
     file_ref = tmp_path / "file-ref"
     rule(
         file_ref, "file-ref", f'schema:\n  properties:\n    metadata: {{$ref: "file://{secret}"}}\n'
@@ -209,7 +190,7 @@ def test_local_refs_still_work(tmp_path: Path) -> None:
     )
     rule(policies, "team-label", body)
     app = tmp_path / "app.yaml"
-    app.write_text(APP.replace("  name: canary\n", "  name: canary\n  labels: {app: x}\n"))
+    app.write_text(CANARY.replace("  name: canary\n", "  name: canary\n  labels: {app: x}\n"))
     run = run_cli("lint", str(app), "--rules-dir", str(policies), "--only", "team-label")
     assert run.exit_code == 1, run.stderr
     assert 'error team-label Pod "canary" needs a team label' in run.stdout
@@ -315,7 +296,7 @@ def test_custom_rules_outside_the_repository_are_refused_without_echo(
     (outside / "creds.yaml").write_text("top-secret-password-in-an-outside-yaml\n")
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
-    (repo / "app.yaml").write_text(APP)
+    (repo / "app.yaml").write_text(CANARY)
     _write_config(repo, "customRules: ['../outside']\n")
     monkeypatch.chdir(repo)
     run = run_cli("lint", "app.yaml")
@@ -371,7 +352,7 @@ def test_helm_release_name_is_never_an_option(tmp_path: Path) -> None:  # S10
     chart = tmp_path / "chart"
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-    (chart / "templates" / "pod.yaml").write_text(APP)
+    (chart / "templates" / "pod.yaml").write_text(CANARY)
     calls = tmp_path / "calls"
     helm = tmp_path / "helm"
     helm.write_text(f'#!/bin/sh\necho "$@" >> "{calls}"\n')
@@ -388,7 +369,7 @@ def test_helm_release_name_is_never_an_option(tmp_path: Path) -> None:  # S10
 
 def test_message_templates_are_plain_substitution(tmp_path: Path) -> None:  # S11
     app = tmp_path / "app.yaml"
-    app.write_text(APP)
+    app.write_text(CANARY)
     cases = {
         "fmt-pad": "'{name:>1000000000}'",
         "fmt-attr": "'{name.__class__.__mro__} {kind.__len__}'",
@@ -412,7 +393,7 @@ def test_message_templates_are_plain_substitution(tmp_path: Path) -> None:  # S1
 
 def test_custom_rule_bad_regex_and_deep_schema(tmp_path: Path) -> None:  # R19
     app = tmp_path / "app.yaml"
-    app.write_text(APP)
+    app.write_text(CANARY)
     badre = tmp_path / "policies-badre"
     rule(
         badre,
@@ -440,7 +421,7 @@ def test_custom_rule_bad_regex_and_deep_schema(tmp_path: Path) -> None:  # R19
 def test_params_pattern_cannot_backtrack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # R20: the params of a custom rule are checked (and explained) on the linear-time engine.
     (tmp_path / ".git").mkdir()
-    (tmp_path / "app.yaml").write_text(APP)
+    (tmp_path / "app.yaml").write_text(CANARY)
     rule(
         tmp_path / "policies",
         "redos-params",
@@ -477,27 +458,15 @@ def test_params_pattern_cannot_backtrack(tmp_path: Path, monkeypatch: pytest.Mon
     ],
 )
 def test_plugin_hook_errors_are_exit_2(tmp_path: Path, code: str, message: str) -> None:  # R21
-    import subprocess
-    import sys
 
     from tests.conftest import ROOT
 
-    info = tmp_path / "kl_evil-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: kl-evil\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[kubelint]\nevil = kl_evil\n")
+    install_dist(tmp_path, "kl-evil", "evil = kl_evil")
     (tmp_path / "kl_evil.py").write_text(code)
     (tmp_path / "app.yaml").write_text(PRIVILEGED)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBELINT_")}
-    env.update(PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}", XDG_CACHE_HOME=str(tmp_path / "c"))
-    proc = subprocess.run(
-        [sys.executable, "-m", "kubelint", "lint", "app.yaml"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    env = {"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}", "XDG_CACHE_HOME": str(tmp_path / "c")}
+    proc = run_kubelint(
+        "lint", "app.yaml", cwd=tmp_path, env=env, without=["KUBELINT_"], timeout=120
     )
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == f"kubelint: {message}"

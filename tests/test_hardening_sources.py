@@ -10,33 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kubelint.sources import collect
 from tests.conftest import ROOT, run_cli
-
-CANARY = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: canary
-spec:
-  containers:
-    - name: c
-      image: nginx
-"""
-
-PRIVILEGED = """\
-apiVersion: v1
-kind: Pod
-metadata: {name: priv}
-spec:
-  containers:
-  - {name: c, image: "nginx:1", securityContext: {privileged: true}}
-"""
+from tests.helpers import CANARY, ISOLATED, PRIVILEGED, run_kubelint
 
 SECRET_POD = """\
 apiVersion: v1
@@ -61,18 +41,7 @@ def _tree(tmp_path: Path) -> Path:
 def _kubelint(
     *args: str, cwd: Path, stdin: object = subprocess.DEVNULL, prefix: tuple[str, ...] = ()
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KUBELINT_DISABLE_PLUGIN_AUTOLOAD": "1", "NO_COLOR": "1"}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [*prefix, sys.executable, "-m", "kubelint", *args],
-        cwd=cwd,
-        stdin=stdin,  # type: ignore[arg-type]
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_kubelint(*args, cwd=cwd, env=ISOLATED, prefix=prefix, stdin=stdin, timeout=120)
 
 
 def _no_dac() -> tuple[str, ...]:
@@ -211,16 +180,9 @@ def test_unsearchable_directory_and_file_under_locked_parent(tmp_path: Path) -> 
 
 
 def test_closed_stdin_is_a_clear_error(tmp_path: Path) -> None:  # R07
-    env = {**os.environ, "KUBELINT_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "kubelint", "lint", "-"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=env,
-        preexec_fn=lambda: os.close(0),
-        timeout=120,
-        check=False,
+    env = {"KUBELINT_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONPATH": str(ROOT)}
+    proc = run_kubelint(
+        "lint", "-", cwd=tmp_path, env=env, preexec_fn=lambda: os.close(0), timeout=120
     )
     assert proc.returncode == 2
     assert "-: cannot read standard input: Bad file descriptor" in proc.stderr

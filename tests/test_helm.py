@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import stat
 from pathlib import Path
 
@@ -11,6 +9,7 @@ import pytest
 
 from kubelint.mapping.helm import _classify, match_template
 from tests.conftest import FIXTURES, Run, run_cli
+from tests.helm_support import Helm
 
 CHART = FIXTURES / "helm" / "mychart"
 RENDERED = FIXTURES / "helm" / "mychart-rendered.yaml"
@@ -174,11 +173,23 @@ def test_chart_in_a_tree_is_skipped_once_with_a_hint(in_root: Path) -> None:
     assert {f["file"] for f in run.json()["findings"]} == {"fixtures/helm/mychart-rendered.yaml"}
 
 
-@pytest.mark.skipif(shutil.which("helm") is None, reason="helm is not installed on this machine")
-def test_real_helm_render_maps_to_templates(in_root: Path) -> None:
+def test_real_helm_render_maps_to_templates(in_root: Path, helm: Helm) -> None:
     run = run_cli(
-        "lint", "--helm", str(CHART), "--release-name", "rel", "--format", "json", *ONLY,
-        env={"PATH": os.environ.get("PATH", "")},
+        "lint", "--helm", str(CHART), "--helm-bin", helm.path, "--release-name", "rel",
+        "--format", "json", *ONLY,
+    )  # fmt: skip
+    assert run.exit_code == 1, run.stderr
+    assert {(r, f, line, c) for r, f, line, c, _ in _findings(run)} == {
+        (r, f, line, c) for r, f, line, c, _ in EXPECTED
+    }
+    assert "text matching" not in run.stderr  # every finding came from helm's own line map
+
+
+def test_real_helm_piped_output_maps_to_templates(in_root: Path, helm: Helm) -> None:
+    rendered = helm.template("--include-crds", "rel", str(CHART))
+    run = run_cli(
+        "lint", "-", "--chart-dir", str(CHART), "--helm-bin", helm.path, "--format", "json",
+        *ONLY, input=rendered,
     )  # fmt: skip
     assert run.exit_code == 1, run.stderr
     assert {(r, f, line, c) for r, f, line, c, _ in _findings(run)} == {

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +11,7 @@ import pytest
 from kubelint import parallel
 from kubelint.sources import Source, collect
 from tests.conftest import FIXTURES, ROOT, SHARED, run_cli
+from tests.helpers import run_kubelint
 
 CORPUS = SHARED / "corpus"
 pytestmark = pytest.mark.skipif(
@@ -120,13 +119,7 @@ def test_usable_cores_is_the_affinity_mask() -> None:
 
 
 def _cli(args: list[str], cwd: Path) -> tuple[int, str, str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "kubelint", "lint", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_kubelint("lint", *args, cwd=cwd)
     return done.returncode, done.stdout, done.stderr
 
 

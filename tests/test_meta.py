@@ -34,7 +34,7 @@ def test_rule_ids_match_file_names() -> None:
 
 
 # fixtures/ directories that are not a rule's, each used by the tests that name it
-NON_RULE_FIXTURES = {"demo", "helm", "kustomize"}
+NON_RULE_FIXTURES = {"demo", "helm", "kustomize", "kustomize-components", "kustomize-plain"}
 
 
 def test_no_fixture_directory_is_orphaned() -> None:

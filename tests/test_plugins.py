@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, run_cli
+from tests.helpers import BUGGY, BUGGY_RULE, install_dist, write_plugin
 
 EXAMPLE = ROOT / "examples" / "kubelint-plugin-example"
 
@@ -124,20 +124,10 @@ def _builtin_check_line(rule_id: str) -> str:
     return f"check: {spec.check}"
 
 
-def _install_dist(site: Path, name: str, entry: str, module_src: Path | None) -> None:
-    """Register a distribution by path: a dist-info with entry points, as pip would write it."""
-    if module_src is not None:
-        shutil.copytree(module_src, site / module_src.name)
-    info = site / f"{name.replace('-', '_')}-0.1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n")
-    (info / "entry_points.txt").write_text(f"[kubelint]\n{entry}\n")
-
-
 def test_entry_point_plugin_is_discovered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "site"
     site.mkdir()
-    _install_dist(
+    install_dist(
         site, "kubelint-plugin-example", "example = kubelint_example", EXAMPLE / "kubelint_example"
     )
     monkeypatch.syspath_prepend(str(site))
@@ -162,7 +152,7 @@ def test_entry_point_plugin_is_discovered(tmp_path: Path, monkeypatch: pytest.Mo
 def test_broken_plugin_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "site"
     site.mkdir()
-    _install_dist(site, "kubelint-broken", "broken = kubelint_no_such_module", None)
+    install_dist(site, "kubelint-broken", "broken = kubelint_no_such_module", None)
     monkeypatch.syspath_prepend(str(site))
     run = run_cli("rules")
     assert run.exit_code == 2
@@ -173,15 +163,8 @@ def test_duplicate_rule_id_names_both_owners(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = tmp_path / "site"
-    site.mkdir()
-    pkg = tmp_path / "src" / "kubelint_dup"
-    (pkg / "rules").mkdir(parents=True)
-    shutil.copy(ROOT / "rules" / "latest-tag.yaml", pkg / "rules" / "latest-tag.yaml")
-    (pkg / "__init__.py").write_text(
-        "from pathlib import Path\nfrom kubelint.hookspecs import hookimpl\n\n"
-        "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
-    )
-    _install_dist(site, "kubelint-dup", "dup = kubelint_dup", pkg)
+    builtin = (ROOT / "rules" / "latest-tag.yaml").read_text(encoding="utf-8")
+    write_plugin(site, "kubelint_dup", "", {"latest-tag.yaml": builtin})
     monkeypatch.syspath_prepend(str(site))
     run = run_cli("rules")
     assert run.exit_code == 2
@@ -204,7 +187,7 @@ def test_plugin_locates_pod_template_of_unknown_kind(
         "        return ('/spec/runner/podSpec', '/spec/runner/podMetadata')\n"
         "    return None\n"
     )
-    _install_dist(site, "kubelint-batchpod", "batchpod = kubelint_batchpod", pkg)
+    install_dist(site, "kubelint-batchpod", "batchpod = kubelint_batchpod", pkg)
     monkeypatch.syspath_prepend(str(site))
     manifest = tmp_path / "runner.yaml"
     manifest.write_text(
@@ -223,23 +206,7 @@ def test_a_rule_that_raises_is_reported_and_the_run_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = tmp_path / "site"
-    site.mkdir()
-    pkg = tmp_path / "src" / "kubelint_buggy"
-    (pkg / "rules").mkdir(parents=True)
-    (pkg / "__init__.py").write_text(
-        "from pathlib import Path\nfrom kubelint.hookspecs import hookimpl\n\n"
-        "def buggy(obj, ctx):\n"
-        "    if obj.name == 'boom':\n"
-        "        raise KeyError('image')\n"
-        "    return []\n\n"
-        "@hookimpl\ndef kubelint_checks():\n    return {'buggy': buggy}\n\n"
-        "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
-    )
-    (pkg / "rules" / "buggy-rule.yaml").write_text(
-        "id: buggy-rule\nsummary: A rule with a bug.\ncategory: custom\nseverity: error\n"
-        "default: true\ntarget: object\ncheck: buggy\nwhy: Testing.\nremediation: None.\n"
-    )
-    _install_dist(site, "kubelint-buggy", "buggy = kubelint_buggy", pkg)
+    write_plugin(site, "kubelint_buggy", BUGGY, {"buggy-rule.yaml": BUGGY_RULE})
     monkeypatch.syspath_prepend(str(site))
     manifest = tmp_path / "pods.yaml"
     manifest.write_text(
@@ -277,21 +244,17 @@ def test_custom_rule_whose_target_does_not_match_its_check_is_a_load_error(
 
 def test_plugin_check_declares_its_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "site"
-    site.mkdir()
-    pkg = tmp_path / "src" / "kubelint_settarget"
-    (pkg / "rules").mkdir(parents=True)
-    (pkg / "__init__.py").write_text(
-        "from pathlib import Path\nfrom kubelint.api import check, hookimpl\n\n"
+    code = (
+        "from kubelint.api import check, hookimpl\n\n"
         "@check('whole_set', target='set')\n"
         "def whole_set(lint_set, ctx):\n    return []\n\n"
-        "@hookimpl\ndef kubelint_checks():\n    return {'whole_set': whole_set}\n\n"
-        "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
+        "@hookimpl\ndef kubelint_checks():\n    return {'whole_set': whole_set}\n"
     )
-    (pkg / "rules" / "per-pod.yaml").write_text(
+    rule = (
         "id: per-pod\nsummary: Pods.\ncategory: custom\nseverity: error\n"
         "default: true\ntarget: pod-spec\ncheck: whole_set\nwhy: Testing.\nremediation: None.\n"
     )
-    _install_dist(site, "kubelint-settarget", "settarget = kubelint_settarget", pkg)
+    write_plugin(site, "kubelint_settarget", code, {"per-pod.yaml": rule})
     monkeypatch.syspath_prepend(str(site))
     manifest = tmp_path / "d.yaml"
     manifest.write_text(DEPLOY.format(ns="dev"))
@@ -306,23 +269,19 @@ def test_check_defaults_to_the_snake_cased_rule_id(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = tmp_path / "site"
-    site.mkdir()
-    pkg = tmp_path / "src" / "kubelint_defaultcheck"
-    (pkg / "rules").mkdir(parents=True)
-    (pkg / "__init__.py").write_text(
-        "from pathlib import Path\nfrom kubelint.api import Violation, check, hookimpl\n\n"
+    code = (
+        "from kubelint.api import Violation, check, hookimpl\n\n"
         "@check('no_configmaps')\n"
         "def no_configmaps(obj: 'K8sObject', ctx):\n"
         "    if obj.kind == 'ConfigMap':\n"
         "        yield Violation('/kind', 'no ConfigMaps here')\n\n"
-        "@hookimpl\ndef kubelint_checks():\n    return {'no_configmaps': no_configmaps}\n\n"
-        "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
+        "@hookimpl\ndef kubelint_checks():\n    return {'no_configmaps': no_configmaps}\n"
     )
-    (pkg / "rules" / "no-configmaps.yaml").write_text(
+    rule = (
         "id: no-configmaps\nsummary: No ConfigMaps.\ncategory: custom\nseverity: error\n"
         "default: true\ntarget: object\nwhy: Testing.\nremediation: None.\n"
     )
-    _install_dist(site, "kubelint-defaultcheck", "defaultcheck = kubelint_defaultcheck", pkg)
+    write_plugin(site, "kubelint_defaultcheck", code, {"no-configmaps.yaml": rule})
     monkeypatch.syspath_prepend(str(site))
     manifest = tmp_path / "cm.yaml"
     manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n")

@@ -15,6 +15,7 @@ import pytest
 from kubelint.catalog import RuleSpec
 from kubelint.findings import Severity
 from tests.conftest import FIXTURES, ROOT, run_cli
+from tests.helpers import run_kubelint
 
 FAIL_ON = ("error", "warning", "info", "never")
 FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab")
@@ -129,14 +130,12 @@ def test_stdout_report_is_clean_with_warnings_on_stderr(fmt: str, tmp_path: Path
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
         encoding="utf-8",
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "kubelint.cli", "lint", ".", "missing.yaml", "-v", "--format", fmt],
+    proc = run_kubelint(
+        *("lint", ".", "missing.yaml", "-v", "--format", fmt),
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        check=False,
+        env={"PYTHONPATH": str(ROOT)},
+        without=["GITHUB_"],
+        module="kubelint.cli",
     )
     assert proc.returncode == 2  # the missing file is an I/O error
     assert "missing.yaml" in proc.stderr and "templated.yaml" in proc.stderr

@@ -10,27 +10,14 @@ import pytest
 from lsprotocol import types
 
 from tests.conftest import FIXTURES, RULES, run_cli
+from tests.helpers import BUGGY, BUGGY_RULE, write_plugin
+from tests.helpers import DEPLOYMENT as PLAIN_DEPLOYMENT
 from tests.lsp_helpers import action_edits, apply_edits, session, uri
 
 pytestmark = pytest.mark.asyncio
 
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: "nginx:latest"
-"""
+# the image quoted: its range includes the quotes
+DEPLOYMENT = PLAIN_DEPLOYMENT.replace("image: nginx:latest", 'image: "nginx:latest"')
 
 
 def by_rule(diags: list[types.Diagnostic], rule: str) -> list[types.Diagnostic]:
@@ -343,25 +330,7 @@ async def test_duplicates_point_at_their_first_occurrence(tmp_path: Path) -> Non
 
 async def test_plugins_load_and_a_rule_that_raises_is_logged(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    pkg = site / "kubelint_buggy"
-    (pkg / "rules").mkdir(parents=True)
-    (pkg / "__init__.py").write_text(
-        "from pathlib import Path\nfrom kubelint.hookspecs import hookimpl\n\n"
-        "def buggy(obj, ctx):\n"
-        "    if obj.name == 'boom':\n"
-        "        raise KeyError('image')\n"
-        "    return []\n\n"
-        "@hookimpl\ndef kubelint_checks():\n    return {'buggy': buggy}\n\n"
-        "@hookimpl\ndef kubelint_rule_dirs():\n    return [Path(__file__).parent / 'rules']\n"
-    )
-    (pkg / "rules" / "buggy-rule.yaml").write_text(
-        "id: buggy-rule\nsummary: A rule with a bug.\ncategory: custom\nseverity: error\n"
-        "default: true\ntarget: object\ncheck: buggy\nwhy: Testing.\nremediation: None.\n"
-    )
-    info = site / "kubelint_buggy-0.1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: kubelint-buggy\nVersion: 0.1.0\n")
-    (info / "entry_points.txt").write_text("[kubelint]\nbuggy = kubelint_buggy\n")
+    write_plugin(site, "kubelint_buggy", BUGGY, {"buggy-rule.yaml": BUGGY_RULE})
     doc = tmp_path / "app" / "pods.yaml"
     doc.parent.mkdir()
     doc.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: boom}\n---\n" + DEPLOYMENT)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
+from tests.helpers import DEPLOYMENT
 from tests.lsp_helpers import Session, session, uri
 
 pytestmark = pytest.mark.asyncio
@@ -46,17 +47,6 @@ elif stage == "project":
 lsp.serve()
 """
 
-POD = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-  namespace: shop
-spec:
-  containers:
-    - name: web
-      image: nginx:latest
-"""
 CLEAN = """\
 apiVersion: v1
 kind: ConfigMap
@@ -79,7 +69,7 @@ def errors_logged(s: Session) -> list[str]:
 @pytest.mark.parametrize("stage", ["lint", "project"])
 async def test_a_lint_that_raises_still_publishes_and_logs(tmp_path: Path, stage: str) -> None:
     pod = tmp_path / "pod.yaml"
-    pod.write_text(POD)
+    pod.write_text(DEPLOYMENT)
     async with session([tmp_path], command=["-c", FAULTY, stage]) as s:
         assert await s.open(pod) == []
         # logged before the publish; "project" also fails once at initialization
@@ -87,12 +77,12 @@ async def test_a_lint_that_raises_still_publishes_and_logs(tmp_path: Path, stage
         assert f"injected failure in {stage}" in logged
         assert str(pod) in logged  # which document it was
         # the server goes on: a change is answered too
-        assert await s.change(pod, POD.replace("latest", "1.27.2")) == []
+        assert await s.change(pod, DEPLOYMENT.replace("nginx:latest", "nginx:1.27.2")) == []
 
 
 async def test_cross_object_failure_keeps_the_per_file_findings(tmp_path: Path) -> None:
     pod = tmp_path / "pod.yaml"
-    pod.write_text(POD)
+    pod.write_text(DEPLOYMENT)
     async with session([tmp_path], command=["-c", FAULTY, "cross-object"]) as s:
         diags = await s.open(pod)
         assert "latest-tag" in {d.code for d in diags}
@@ -101,7 +91,7 @@ async def test_cross_object_failure_keeps_the_per_file_findings(tmp_path: Path) 
 
 async def test_a_finding_that_cannot_be_shown_does_not_hide_the_others(tmp_path: Path) -> None:
     pod = tmp_path / "pod.yaml"
-    pod.write_text(POD)
+    pod.write_text(DEPLOYMENT)
     async with session([tmp_path], command=["-c", FAULTY, "convert"]) as s:
         diags = await s.open(pod)
         codes = {d.code for d in diags}

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, run_cli
+from tests.helpers import DEPLOYMENT
 
 NVIM = shutil.which("nvim")
 
@@ -40,25 +41,7 @@ vim.wait(2000, function() return vim.lsp.get_client_by_id(id) == nil end, 50)
 vim.cmd("qa!")
 """
 
-MANIFEST = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: nginx:latest
-          securityContext:
-            privileged: true
-"""
+MANIFEST = DEPLOYMENT + "          securityContext:\n            privileged: true\n"
 
 
 @pytest.mark.slow

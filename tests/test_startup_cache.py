@@ -22,24 +22,7 @@ import pytest
 from kubelint import __version__, cache
 from kubelint.catalog import load_rules
 from tests.conftest import ROOT
-
-SMALL = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: nginx:latest
-"""
+from tests.helpers import DEPLOYMENT, run_kubelint
 
 # Modules a text lint of one file must not import (each costs start-up time).
 NOT_NEEDED = (
@@ -90,21 +73,14 @@ def _probe(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> dic
 def _run(
     args: list[str], cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kubelint", *args],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_kubelint(*args, cwd=cwd, env=env)
 
 
 @pytest.fixture
 def manifest(tmp_path: Path) -> Path:
     path = tmp_path / "tree" / "web.yaml"
     path.parent.mkdir()
-    path.write_text(SMALL, encoding="utf-8")
+    path.write_text(DEPLOYMENT, encoding="utf-8")
     return path
 
 

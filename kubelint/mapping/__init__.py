@@ -27,7 +27,7 @@ from typing import Any
 from kubelint.findings import Location, Related, Violation
 from kubelint.mapping.base import At, Mapped, Mapper
 from kubelint.mapping.helm import SOURCE_RE, HelmMapper, PipedRender, source_comments
-from kubelint.mapping.kustomize import ORIGIN_ANNOTATION, KustomizeMapper
+from kubelint.mapping.kustomize import ORIGIN_ANNOTATION, KustomizeMapper, tag_builds
 from kubelint.model import K8sObject
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "detect",
     "map_finding",
     "source_comments",
+    "tag_builds",
 ]
 
 
@@ -84,4 +85,6 @@ def map_finding(
     if mapper.tag:
         message += f" [values: {mapper.tag}]"
         extra["values"] = mapper.tag
+    if mapper.build:
+        extra["build"] = mapper.build
     return location, rendered, message, extra, related

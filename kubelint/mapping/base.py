@@ -32,6 +32,7 @@ class Mapper:
     """Base class: a mapper for one rendered source."""
 
     tag: str | None = None  # e.g. the Helm values set, appended to messages
+    build: str | None = None  # the Kustomize build's directory (named where lines repeat)
 
     def __init__(self) -> None:
         self.texts: dict[str, str] = {}  # display name -> text of the files findings now name
@@ -81,7 +82,7 @@ class Mapper:
         from kubelint.config import repository_root
 
         roots = {repository_root(Path.cwd())}
-        for attr in ("chart_dir", "root", "origin_base"):
+        for attr in ("chart_dir", "root", "origin_base", "tree"):
             value = getattr(self, attr, None)
             if isinstance(value, Path):
                 roots.add(repository_root(value))

@@ -17,7 +17,13 @@ from typing import Any
 from kubelint.findings import Related
 from kubelint.loader import Document, LoadResult, load_text
 from kubelint.mapping.base import At, Mapped, Mapper
-from kubelint.mapping.helm_trace import HelmTrace, trace_render
+from kubelint.mapping.helm_trace import (
+    HelmTrace,
+    plain_render,
+    release_from_probe,
+    reproduces,
+    trace_render,
+)
 from kubelint.mapping.helm_values import ValuesFiles, chart_name, subchart_dir
 from kubelint.model import K8sObject, get_path
 from kubelint.positions import split
@@ -78,11 +84,11 @@ def _classify(lines: list[str], first_no: int) -> list[_Line]:
         indent = len(line) - len(body)
         if block >= 0:
             if not body.strip() or indent > block:
-                out.append(_Line(no, indent, -1, None, indent, -1, False))
+                out.append(_Line(no, indent, -1, None, indent, -1, False, line))
                 continue
             block = -1
         if not body or body.startswith("#") or body.startswith("{{"):
-            out.append(_Line(no, indent, -1, None, indent, -1, False))
+            out.append(_Line(no, indent, -1, None, indent, -1, False, line))
             continue
         col = indent
         dash = -1
@@ -149,14 +155,47 @@ def _by_name(lines: list[_Line], items: list[int], end: int, name: str) -> int |
     return None
 
 
+_CONTROL_WORDS = {"if", "else", "end", "range", "with", "define", "block", "break", "continue"}
+_ASSIGN_RE = re.compile(r"^\$[A-Za-z_][A-Za-z0-9_]*\s*:?=")
+_INCLUDE_RE = re.compile(r'\b(?:include|template)\s+"([^"]+)"')
+
+
+def _emitter(line: _Line) -> bool:
+    """A template line holding only an action that writes text (``{{ toYaml .Values.x |
+    nindent 8 }}``, ``{{ include "x" . }}``, ``{{ tpl ... }}``): the line a block it writes
+    maps to."""
+    if line.content or not line.text.lstrip().startswith("{{"):
+        return False
+    body = line.text.lstrip()[2:].lstrip("-").strip()
+    if body.startswith("/*") or _ASSIGN_RE.match(body):
+        return False
+    word = re.match(r"[a-z]+", body)
+    return not (word and word.group(0) in _CONTROL_WORDS)
+
+
+def _emitters(lines: list[_Line], start: int, end: int, parent: int) -> list[int]:
+    return [i for i in range(start, end) if lines[i].indent > parent and _emitter(lines[i])]
+
+
+def _templated_item(line: _Line) -> bool:
+    return "{{" in line.text
+
+
 def match_template(
-    lines: list[_Line], tokens: list[str], data: Any = None
+    lines: list[_Line],
+    tokens: list[str],
+    data: Any = None,
+    names: Any = None,
 ) -> tuple[_Line | None, int]:
     """The template line of the deepest key of ``tokens`` found along the nesting, and depth.
 
-    ``data`` is the rendered object: a list item that has a ``name`` is matched by that name
-    (items inside a false ``{{ if }}`` or added by ``range`` shift the indexes), others by index.
-    A list may be written at its parent key's indentation (``containers:\\n- name: web``).
+    ``data`` is the rendered object: tokens it does not hold stop the walk (an absent field
+    maps to its nearest existing ancestor), and a list item that has a ``name`` is matched by
+    that name (items inside a false ``{{ if }}`` or added by ``range`` shift the indexes), else
+    to an item written by ``range``, else to a line like ``{{ toYaml .Values.x | nindent 8 }}``
+    or ``{{ include "x" . }}`` that writes the block (``names``, when given, maps an
+    ``include`` line's text to the item names its named template writes literally).
+    A list may be written at its parent key's indentation (``containers:\n- name: web``).
     """
     start, end, parent = 0, len(lines), -1
     found: _Line | None = None
@@ -164,7 +203,13 @@ def match_template(
     in_item = False  # the last token matched a list item (parent is its dash column)
     cur = data
     for token in tokens:
+        if data is not None:
+            if isinstance(cur, dict) and token not in cur:
+                break  # absent in the rendered object
+            if isinstance(cur, list) and not (token.isdigit() and int(token) < len(cur)):
+                break
         hit: int | None = None
+        emitters = _emitters(lines, start + (1 if in_item else 0), end, parent)
         if token.isdigit():
             items = [
                 i
@@ -173,22 +218,40 @@ def match_template(
                 and lines[i].dash >= 0
                 and (lines[i].dash > parent if in_item else lines[i].dash >= parent)
             ]
-            if items:
-                d = min(lines[i].dash for i in items)
-                items = [i for i in items if lines[i].dash == d]
-                n = int(token)
-                item = cur[n] if isinstance(cur, list) and n < len(cur) else None
-                name = item.get("name") if isinstance(item, dict) else None
-                k = _by_name(lines, items, end, name) if isinstance(name, str) else None
-                if k is None and n < len(items):
+            n = int(token)
+            item = cur[n] if isinstance(cur, list) and n < len(cur) else None
+            name = item.get("name") if isinstance(item, dict) else None
+            k: int | None = None
+            d = min((lines[i].dash for i in items), default=-1)
+            items = [i for i in items if lines[i].dash == d]
+            if items and isinstance(name, str):
+                k = _by_name(lines, items, end, name)
+            if k is None and isinstance(name, str) and names is not None:
+                for e in emitters:  # a named template that writes this item literally
+                    if name in names(lines[e].text):
+                        found, depth = lines[e], depth + 1
+                        return found, depth
+            if k is None and items:
+                templated = [j for j, i in enumerate(items) if _templated_item(lines[i])]
+                literal_names = any(_item_name(lines[i]) for i in items)
+                if isinstance(name, str) and literal_names and templated:
+                    k = templated[0]  # not a literal item: one a ``range`` writes
+                elif not isinstance(name, str) and n < len(items):
                     k = n
-                if k is not None:
-                    hit = items[k]
-                    nxt = items[k + 1] if k + 1 < len(items) else end
-                    found, depth = lines[hit], depth + 1
-                    start, end, parent, in_item = hit, nxt, d, True
-                    cur = item
-                    continue
+                elif n >= len(items) and templated:
+                    k = templated[-1]
+                elif not isinstance(name, str) or not emitters:
+                    k = n if n < len(items) else None
+            if k is not None:
+                hit = items[k]
+                nxt = items[k + 1] if k + 1 < len(items) else end
+                found, depth = lines[hit], depth + 1
+                start, end, parent, in_item = hit, nxt, d, True
+                cur = item
+                continue
+            if emitters:
+                return lines[emitters[0]], depth + 1
+            break
         cands = [
             i
             for i in range(start, end)
@@ -201,6 +264,8 @@ def match_template(
                     hit = i
                     break
         if hit is None:
+            if emitters and data is not None:
+                return lines[emitters[0]], depth + 1
             break
         ln = lines[hit]
         found, depth = ln, depth + 1
@@ -311,6 +376,7 @@ class HelmMapper(Mapper):
         self._matched = 0  # findings located by text matching although a trace was wanted
         self._unresolved: dict[str, int] = {}  # chart name -> findings left on rendered lines
         self._mismatch: set[str] = set()  # charts --chart-dir was said not to be
+        self._defines: dict[str, set[str]] | None = None  # named template -> item names
 
     # -- preparation -----------------------------------------------------------------------
 
@@ -354,18 +420,40 @@ class HelmMapper(Mapper):
 
     def _rerender(self, root: Path, text: str) -> None:
         """Derive an exact map for piped output where rendering the chart with its defaults
-        reproduces it document for document (values used for the pipe are unknown)."""
+        reproduces it (values used for the pipe are unknown): the release name is taken from
+        the instance labels, helm's default, or learnt from a probe render; only a render that
+        reproduces every piped document is traced."""
         assert self.piped is not None and self.piped.helm is not None
-        release = _most_common(_INSTANCE_RE.findall(text)) or "release-name"
         namespace = _most_common(_NAMESPACE_RE.findall(text))
+        if namespace and not _SAFE_ARG.fullmatch(namespace):
+            return
         cmd = [self.piped.helm, "template", "--include-crds"]
         if namespace:
             cmd += ["--namespace", namespace]
-        if not _SAFE_ARG.fullmatch(release) or (namespace and not _SAFE_ARG.fullmatch(namespace)):
-            return
-        trace = trace_render(cmd, release, root, text, partial=False)
-        if trace.problem is None and trace.lines:
-            self.trace = trace
+        tried: list[str] = []
+        guess = _most_common(_INSTANCE_RE.findall(text))
+        for release in (guess, "release-name", _PROBE_RELEASE):
+            if release is None or release in tried or not _SAFE_ARG.fullmatch(release):
+                continue
+            tried.append(release)
+            plain = plain_render(cmd, release, root)
+            if plain is None:
+                return  # the chart does not render here (missing dependencies, say)
+            if release == _PROBE_RELEASE:
+                learnt = release_from_probe(text, plain, _PROBE_RELEASE)
+                if learnt is None or learnt in tried or not _SAFE_ARG.fullmatch(learnt):
+                    return
+                release = learnt
+                plain = plain_render(cmd, release, root)
+                if plain is None:
+                    return
+            if reproduces(text, plain):
+                trace = trace_render(cmd, release, root, text, partial=True)
+                if trace.problem is None and trace.lines:
+                    self.trace = trace
+                    if self.values is None:  # the chart's own values reproduced the pipe
+                        self.values = ValuesFiles(root)
+                return
 
     # -- chart lookup ----------------------------------------------------------------------
 
@@ -427,7 +515,6 @@ class HelmMapper(Mapper):
             mapped = self._map_traced(obj, pointer, at)
             if mapped is not None:
                 return mapped
-            self._matched += 1
         path = self.template_path(source) if source else None
         if path is None:
             if source and self.piped is not None:  # a file keeps a location one can open
@@ -439,15 +526,20 @@ class HelmMapper(Mapper):
             return None
         text = read[0]
         ordinal = self._ordinal.get(obj.doc.index, 0)
-        if "{{" not in text:
+        if "{{" not in text:  # crds/ and plain templates: located exactly by the loader
             return self._map_plain(path, text, obj, pointer, at, ordinal)
+        if self.trace is not None:
+            self._matched += 1
         docs = self._template_docs(path, text)
         if not docs:
             return None
         cands = [d for d in docs if d[2] in (obj.kind, None)] or docs
         first_no, lines, _ = cands[min(ordinal, len(cands) - 1)]
         tokens = split(pointer)
-        line, depth = match_template(lines, tokens, obj.raw)
+        top = (source or "").split("/", 1)[0]
+        line, depth = match_template(
+            lines, tokens, obj.raw, names=lambda text: self._define_names(top, text)
+        )
         if line is None:
             kind_line = next((ln for ln in lines if ln.key == "kind" and ln.indent == 0), None)
             return Mapped(self._location(path, kind_line.no if kind_line else first_no, 1))
@@ -488,7 +580,7 @@ class HelmMapper(Mapper):
             probe = probe[: probe.rfind("/")]
         rendered = get_path(obj.doc.data, probe)
         subcharts = _subcharts(obj.doc.source_comment or "")
-        found = self.values.related(subcharts, template, rendered)
+        found = self.values.related(subcharts, template, rendered, split(probe))
         for r in found:
             self._read(Path(r.location.file), parse=False)
             self._location(Path(r.location.file), r.location.line, r.location.column)
@@ -517,6 +609,19 @@ class HelmMapper(Mapper):
                 f'{count} finding(s) could not be mapped to templates: chart "{chart}" '
                 f"(from # Source:) not found; {hint}"
             )
+        return out
+
+    def _define_names(self, chart: str, text: str) -> set[str]:
+        """Item names (``name: x``) written literally by the named templates an ``include``
+        or ``template`` action on ``text`` calls, from the chart's and its subcharts' files."""
+        if self._defines is None:
+            self._defines = {}
+            root = self.chart_root(chart)
+            if root is not None:
+                self._defines = _read_defines(root)
+        out: set[str] = set()
+        for name in _INCLUDE_RE.findall(text):
+            out |= self._defines.get(name, set())
         return out
 
     def _template_docs(self, path: Path, text: str) -> list[tuple[int, list[_Line], str | None]]:
@@ -551,6 +656,7 @@ class HelmMapper(Mapper):
 
 
 _SAFE_ARG = re.compile(r"[a-z0-9][a-z0-9.-]{0,62}")
+_PROBE_RELEASE = "kubelint-release-probe"
 
 
 def _most_common(found: list[str]) -> str | None:
@@ -567,6 +673,32 @@ def _subcharts(source: str) -> list[str]:
     while i + 2 < len(parts) and parts[i] == "charts":
         out.append(parts[i + 1])
         i += 2
+    return out
+
+
+_DEFINE_RE = re.compile(r'\{\{-?\s*define\s+"([^"]+)"\s*-?\}\}(.*?)\{\{-?\s*end\s*-?\}\}', re.S)
+_NAME_ITEM_RE = re.compile(r"^\s*-\s+name:\s*[\"']?([A-Za-z0-9][A-Za-z0-9_.-]*)[\"']?\s*$", re.M)
+
+
+def _read_defines(root: Path, limit: int = 2000) -> dict[str, set[str]]:
+    """Named templates of a chart and its unpacked subcharts -> the list item names their
+    bodies write literally (``- name: proxy``); at most ``limit`` files are read."""
+    out: dict[str, set[str]] = {}
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if "templates" not in Path(dirpath).relative_to(root).parts:
+            continue
+        for name in sorted(filenames):
+            seen += 1
+            if seen > limit:
+                return out
+            try:
+                text = (Path(dirpath) / name).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            for m in _DEFINE_RE.finditer(text):
+                out.setdefault(m.group(1), set()).update(_NAME_ITEM_RE.findall(m.group(2)))
     return out
 
 

@@ -356,3 +356,70 @@ def trace_render(
         return HelmTrace(problem=f"the instrumented render failed: {why}")
     traced = proc.stdout.decode("utf-8", errors="replace")
     return align(real, traced, nonce, files, partial)
+
+
+# --- piped output: reproduce it before trusting a re-render ------------------------------------
+
+
+def plain_render(cmd: list[str], release: str, chart: Path) -> str | None:
+    """``helm template`` of the user's chart as it is (no copy, nothing written), under the
+    render bounds; None when it fails."""
+    from kubelint.loader import MAX_BYTES
+    from kubelint.render_guard import run_bounded
+
+    try:
+        proc = run_bounded([*cmd, "--", release, str(chart)], None, MAX_BYTES)
+    except OSError:
+        return None
+    if proc.timed_out or proc.too_large or proc.returncode != 0:
+        return None
+    return proc.stdout.decode("utf-8", errors="replace")
+
+
+def _doc_texts(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    return [
+        (source, tuple(t for t in (raw.rstrip() for raw in lines) if t))
+        for source, _, lines in _split(text)
+    ]
+
+
+def reproduces(piped: str, rendered: str) -> bool:
+    """Whether ``rendered`` holds every document of ``piped``, in order and identical (blank
+    lines and trailing spaces aside): the pipe came from the same chart and values, possibly
+    with CRDs, tests or documents left out (``--show-only``, ``--skip-tests``)."""
+    want, have = _doc_texts(piped), _doc_texts(rendered)
+    if not want:
+        return False
+    i = 0
+    for doc in want:
+        while i < len(have) and have[i] != doc:
+            i += 1
+        if i == len(have):
+            return False
+        i += 1
+    return True
+
+
+_NAME_CHARS = r"([a-z0-9](?:[a-z0-9.-]{0,51}[a-z0-9])?)"
+
+
+def release_from_probe(piped: str, probe: str, sentinel: str) -> str | None:
+    """The release name of ``piped``, learnt from a render ``probe`` made with release name
+    ``sentinel``: lines that differ only where the sentinel stands give the name."""
+    a = [line.rstrip() for line in probe.split("\n")]
+    b = [line.rstrip() for line in piped.split("\n")]
+    counts: dict[str, int] = {}
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, a0, a1, b0, b1 in sm.get_opcodes():
+        if tag != "replace" or a1 - a0 != b1 - b0:
+            continue
+        for x, y in zip(a[a0:a1], b[b0:b1], strict=True):
+            if sentinel not in x:
+                continue
+            pattern = _NAME_CHARS.join(re.escape(part) for part in x.split(sentinel))
+            m = re.fullmatch(pattern, y)
+            if m and len(set(m.groups())) == 1:
+                counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    if not counts:
+        return None
+    return max(sorted(counts), key=lambda name: counts[name])

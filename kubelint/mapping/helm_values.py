@@ -95,9 +95,13 @@ class ValuesFiles:
                 return file, kline, kcol, get_path(doc.data, pointer)
         return None
 
-    def related(self, subcharts: list[str], line: str, rendered: Any) -> list[Related]:
+    def related(
+        self, subcharts: list[str], line: str, rendered: Any, tokens: list[str] | None = None
+    ) -> list[Related]:
         """Related locations for the ``.Values`` expressions of a template line that wrote
-        ``rendered`` (the offending value, or the existing field an absent one belongs to)."""
+        ``rendered`` (the offending value, or the existing field an absent one belongs to).
+        ``tokens`` is that field's pointer: a values block written whole (``toYaml
+        .Values.securityContext``) names the key inside it that holds the rendered field."""
         out: list[Related] = []
         seen: set[tuple[str, ...]] = set()
         for path in value_paths(line):
@@ -109,10 +113,42 @@ class ValuesFiles:
                 continue
             file, kline, kcol, value = found
             if not _writes(value, rendered):
-                continue
+                sub = _inner_path(value, tokens or [], rendered)
+                if sub is None:
+                    continue
+                inner = self.locate(subcharts, path + sub)
+                if inner is None:
+                    continue
+                file, kline, kcol, _ = inner
+                path = path + sub
             where = Location(display_name(file), kline, kcol)
-            out.append(Related(where, f"the value comes from .Values.{'.'.join(path)} here"))
+            out.append(Related(where, f"the value comes from .Values{_dotted(path)} here"))
         return out
+
+
+def _dotted(path: list[str]) -> str:
+    return "".join(f"[{k}]" if k.isdigit() else f".{k}" for k in path)
+
+
+def _inner_path(value: Any, tokens: list[str], rendered: Any) -> list[str] | None:
+    """The longest tail of ``tokens`` that leads, inside the values block ``value``, to a
+    value equal to ``rendered`` (a block written whole by ``toYaml``)."""
+    if not isinstance(value, (dict, list)):
+        return None
+    for k in range(len(tokens)):
+        tail = tokens[k:]
+        cur: Any = value
+        for t in tail:
+            if isinstance(cur, dict) and t in cur:
+                cur = cur[t]
+            elif isinstance(cur, list) and t.isdigit() and int(t) < len(cur):
+                cur = cur[int(t)]
+            else:
+                break
+        else:
+            if cur == rendered and (not isinstance(rendered, bool) or isinstance(cur, bool)):
+                return tail
+    return None
 
 
 def _overlaps(path: list[str], set_path: list[str]) -> bool:

@@ -8,12 +8,14 @@ is named.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kubelint.findings import Finding
 from kubelint.kustomization import kustomization_file, read_kustomization
 from kubelint.loader import Document, LoadResult, load_text
 from kubelint.mapping.base import At, Mapped, Mapper
@@ -45,8 +47,17 @@ class _Kustomization:
 class KustomizeMapper(Mapper):
     """Maps findings on ``kustomize build`` output through ``config.kubernetes.io/origin``."""
 
-    def __init__(self, origin_base: Path, root: Path | None, fallback: Path | None = None) -> None:
+    def __init__(
+        self,
+        origin_base: Path,
+        root: Path | None,
+        fallback: Path | None = None,
+        build: str | None = None,
+        tree: Path | None = None,
+    ) -> None:
         super().__init__()
+        self.build = build  # the built directory as shown (findings carry it)
+        self.tree = Path(os.path.realpath(tree)) if tree is not None else None  # linted dir
         self.origin_base = Path(os.path.realpath(origin_base))  # origin paths are relative to it
         self.root = Path(os.path.realpath(root)) if root is not None else None
         self.fallback = fallback
@@ -130,8 +141,9 @@ class KustomizeMapper(Mapper):
         return Mapped(self._location(path, line, column))
 
     def _changer(self, origin: Path, obj: K8sObject, pointer: str) -> Mapped | None:
-        """The kustomization (or patch) that set ``pointer``: outermost first."""
-        for kpath in reversed(self._chain(origin)):
+        """The kustomization, Component or patch that set ``pointer``: the last one applied
+        first (the built root, its Components, then down towards the resource's own)."""
+        for kpath in self._with_components(self._chain(origin)):
             k = self._kustomization(kpath)
             if k is None:
                 continue
@@ -291,6 +303,36 @@ class KustomizeMapper(Mapper):
         self._kust[path] = k
         return k
 
+    def _with_components(self, chain: list[Path]) -> list[Path]:
+        """``chain`` (root first) with, after each kustomization, the Components it uses
+        (``components:``, and theirs, each once): Kustomize applies a Component's
+        transformers and patches to the resources of the kustomization that lists it, before
+        that kustomization's own."""
+        out: list[Path] = []
+        seen: set[Path] = set()
+
+        def components_of(kpath: Path) -> list[Path]:
+            k = self._kustomization(kpath)
+            found: list[Path] = []
+            if k is None or not isinstance(k.doc.data, dict):
+                return found
+            entries = k.doc.data.get("components")
+            for entry in entries if isinstance(entries, list) else []:
+                if not isinstance(entry, str) or "://" in entry:
+                    continue
+                c = self._kustomization(Path(os.path.normpath(k.path.parent / entry)))
+                if c is None or c.path in seen:
+                    continue
+                seen.add(c.path)
+                found.extend([*components_of(c.path), c.path])
+            return found
+
+        for kpath in chain:
+            seen.add(kpath)
+        for kpath in chain:
+            out.extend([kpath, *reversed(components_of(kpath))])
+        return out
+
     def _chain(self, origin: Path) -> list[Path]:
         """Kustomization files from the built root down to the one that lists ``origin``."""
         if self.root is None:
@@ -311,6 +353,33 @@ class KustomizeMapper(Mapper):
             return None
 
         return walk(self.root) or []
+
+
+# --- findings of several builds ---------------------------------------------------------------
+
+
+def tag_builds(findings: list[Finding], objects: dict[int, Any] | None) -> None:
+    """Where one source line gets a finding of the same rule from several Kustomize builds (a
+    base or Component that overlays share), each copy's message ends with its build,
+    ``[overlays/prod]``, so that the lines can be told apart (JSON and SARIF carry the build
+    of every finding of a build anyway).
+    ``objects`` maps ``id(finding)`` to its object and follows the replaced findings."""
+    groups: dict[tuple[str, int, int, str], set[str]] = {}
+    for f in findings:
+        build = f.extra.get("build")
+        if build:
+            key = (f.location.file, f.location.line, f.location.column, f.rule)
+            groups.setdefault(key, set()).add(build)
+    if not any(len(builds) > 1 for builds in groups.values()):
+        return
+    for i, f in enumerate(findings):
+        build = f.extra.get("build")
+        key = (f.location.file, f.location.line, f.location.column, f.rule)
+        if build and len(groups.get(key, ())) > 1:
+            tagged = dataclasses.replace(f, message=f"{f.message} [{build}]")
+            if objects is not None and id(f) in objects:
+                objects[id(tagged)] = objects.pop(id(f))
+            findings[i] = tagged
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -35,7 +35,22 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         if f.rendered is None
         else {"file": f.rendered.file, "line": f.rendered.line},
         "fingerprint": f.fingerprint,
+        "related": related_list(f),
+        **({"build": f.extra["build"]} if "build" in f.extra else {}),
     }
+
+
+def related_list(f: Finding) -> list[dict[str, Any]]:
+    """Other places that bear on ``f`` (the values-file line a Helm value is set on)."""
+    return [
+        {
+            "file": r.location.file,
+            "line": r.location.line,
+            "column": r.location.column,
+            "message": r.message,
+        }
+        for r in f.related
+    ]
 
 
 def fix_dict(fix: Any) -> dict[str, Any] | None:

@@ -168,9 +168,30 @@ def _fix(f: Finding, fix: Any, paths: RepoPaths) -> Any:
     )
 
 
+def _related(f: Finding, paths: RepoPaths) -> list[Any] | None:
+    """``relatedLocations``: e.g. the values-file line a Helm value is set on."""
+    return [
+        om.Location(
+            id=n,
+            physical_location=om.PhysicalLocation(
+                artifact_location=_artifact_location(r.location.file, paths),
+                region=om.Region(
+                    start_line=max(1, r.location.line), start_column=max(1, r.location.column)
+                ),
+            ),
+            message=om.Message(text=r.message),
+        )
+        for n, r in enumerate(f.related)
+    ] or None
+
+
 def _result(f: Finding, index: int, fingerprint: str, paths: RepoPaths, fix: Any = None) -> Any:
     region = om.Region(start_line=max(1, f.location.line), start_column=max(1, f.location.column))
-    properties: dict[str, Any] = {"container": f.container, "jsonPointer": f.path}
+    properties: dict[str, Any] = {
+        "container": f.container,
+        "jsonPointer": f.path,
+        "build": f.extra.get("build"),  # the Kustomize build the finding came from
+    }
     if f.object is not None:
         properties["object"] = {
             "apiVersion": f.object.api_version,
@@ -191,6 +212,7 @@ def _result(f: Finding, index: int, fingerprint: str, paths: RepoPaths, fix: Any
                 )
             )
         ],
+        related_locations=_related(f, paths),
         partial_fingerprints={FINGERPRINT_KEY: fingerprint},
         properties={k: v for k, v in properties.items() if v is not None} or None,
         fixes=[_fix(f, fix, paths)] if fix is not None else None,

@@ -69,6 +69,15 @@ def plain_line(f: Finding, fixable: bool = False) -> str:
     )
 
 
+def related_lines(f: Finding) -> list[str]:
+    """The second lines of a finding: its related locations (the values-file line a Helm value
+    is set on), ``  path:line:col: message``."""
+    return [
+        printable(f"  {r.location.file}:{r.location.line}:{r.location.column}: {r.message}")
+        for r in f.related
+    ]
+
+
 def fix_safety(result: RunResult, f: Finding) -> str | None:
     """ "safe" / "unsafe" when `kubelint fix` has a fix for ``f`` (the computed fix when the run
     has one, else what the engine noted from the rule's fix data), else None."""
@@ -90,6 +99,8 @@ class TextReporter(Reporter):
         if not self.options.rich:
             for f in result.findings:
                 self.out.write(plain_line(f, _safe_fix(result, f)) + "\n")
+                for line in related_lines(f):
+                    self.out.write(line + "\n")
             if self.options.show_suppressed:
                 for f, s in sorted(result.suppressed_findings, key=lambda fs: fs[0].sort_key()):
                     self.out.write(f"{plain_line(f)} (suppressed by {s.kind}: {s.reason})\n")
@@ -122,6 +133,8 @@ class TextReporter(Reporter):
                     src = printable(lines[loc.line - 1])
                     console.print(Text(f"    {loc.line:>4} | {src}", style="dim"))
                     console.print(Text(" " * (11 + loc.column - 1) + "^", style=_STYLE[f.severity]))
+                for line in related_lines(f):
+                    console.print(Text(f"  {line}", style="dim"))
             console.print()
         if self.options.show_suppressed and result.suppressed_findings:
             console.print(Text("Suppressed", style="bold underline"))

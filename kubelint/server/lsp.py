@@ -21,13 +21,12 @@ from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.uris import from_fs_path, to_fs_path
-from pygls.workspace.position_codec import PositionCodec, ServerTextPosition
+from pygls.uris import to_fs_path
+from pygls.workspace.position_codec import PositionCodec
 
 from kubelint import __version__
-from kubelint.catalog import RuleSpec
 from kubelint.config import CONFIG_NAMES
-from kubelint.findings import Severity
+from kubelint.server.diagnostics import SOURCE, explain_markdown, path_uri, to_lsp
 from kubelint.server.project import (
     Diagnostic,
     Project,
@@ -36,19 +35,12 @@ from kubelint.server.project import (
     find_project_root,
     split_lines,
 )
-from kubelint.server.ranges import token_range
 
-SOURCE = "kubelint"
-DOCS_URL = "https://github.com/kubelint/kubelint/blob/main/rules/{id}.yaml"
+SECTION = "kubelint"  # the client's settings section (workspace/configuration)
 DEBOUNCE = 0.15  # seconds: changes within this time of the last lint are coalesced
 EXTENSIONS = (".yaml", ".yml", ".json")
 LANGUAGES = {"yaml", "json", "jsonc", "yml"}
 FIX_ALL_KIND = "source.fixAll.kubelint"
-SEVERITIES = {
-    Severity.ERROR: types.DiagnosticSeverity.Error,
-    Severity.WARNING: types.DiagnosticSeverity.Warning,
-    Severity.INFO: types.DiagnosticSeverity.Information,
-}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,45 +52,6 @@ def uri_to_path(uri: str) -> Path | None:
     if fs is None:
         fs = unquote(urlparse(uri).path)
     return Path(fs).resolve()
-
-
-def rule_href(spec: RuleSpec) -> str | None:
-    owner, _, name = spec.origin.partition(":")
-    if owner == "kubelint.builtin":
-        return DOCS_URL.format(id=spec.id)
-    if owner == "custom":
-        directory, _, fname = name.rpartition(":")
-        path = Path(directory) / fname if directory else Path(name)
-        return path.resolve().as_uri() if path.exists() else None
-    return None
-
-
-def explain_markdown(spec: RuleSpec) -> str:
-    """The rule's explanation, as `kubelint explain` gives it, in Markdown."""
-    state = "enabled by default" if spec.default else "opt-in"
-    out = [
-        f"**{spec.id}** · {spec.severity.value} · {spec.category} · {state}",
-        "",
-        spec.summary,
-        "",
-        "**Why**",
-        "",
-        spec.why.strip(),
-        "",
-        "**How to fix**",
-        "",
-        spec.remediation.strip(),
-    ]
-    if spec.example:
-        out += ["", "Example (triggers the rule):", "```yaml", spec.example.rstrip(), "```"]
-    if spec.fix:
-        out += ["", "Fixed:", "```yaml", spec.fix.rstrip(), "```"]
-    if spec.references:
-        out += ["", "References: " + " · ".join(spec.references)]
-    href = rule_href(spec)
-    if href:
-        out += ["", f"[Rule documentation]({href})"]
-    return "\n".join(out)
 
 
 class _Published:
@@ -129,6 +82,7 @@ class KubelintServer(LanguageServer):
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
         self.settings = settings or ServerSettings()
+        self.base_settings = self.settings  # command line + initializationOptions
         self.projects: dict[Path, Project] = {}
         self.folders: list[Path] = []
         self.published: dict[str, _Published] = {}
@@ -181,7 +135,7 @@ class KubelintServer(LanguageServer):
             )
         if error.file is not None:
             line, column = _config_position(error, error.file)
-            uri = _path_uri(error.file)
+            uri = path_uri(error.file)
             pos = types.Position(line=line, character=column)
             diag = types.Diagnostic(
                 range=types.Range(start=pos, end=types.Position(line=line, character=column + 1)),
@@ -194,6 +148,34 @@ class KubelintServer(LanguageServer):
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=[diag])
             )
             self.config_diagnostics.add(uri)
+
+    # -- settings from the client (workspace/configuration) ------------------------------------
+
+    def request_settings(self) -> None:
+        """Ask the client for its ``kubelint`` settings (when it supports workspace/configuration);
+        the answer is merged over the command line's settings and applied."""
+        caps = self.client_capabilities.workspace
+        if caps is None or not caps.configuration:
+            return
+        params = types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+
+        def answer(result: Sequence[Any] | None) -> None:
+            try:
+                self.apply_settings(result[0] if result else None)
+            except Exception:
+                self.internal_error("while applying the client's settings")
+
+        self.workspace_configuration(params, answer)
+
+    def apply_settings(self, options: Any) -> None:
+        """New settings from the editor: rebuild every project with them and lint again."""
+        settings = ServerSettings.merge(self.base_settings, options)
+        if settings == self.settings:
+            return
+        self.settings = settings
+        self.projects.clear()
+        self.published.clear()  # every open document is published again
+        self.lint_all()
 
     def reload_projects(self, changed: Sequence[Path]) -> None:
         for project in list(self.projects.values()):
@@ -313,7 +295,7 @@ class KubelintServer(LanguageServer):
         for uri in documents:
             if uri_to_path(uri) == path:
                 return uri
-        return _path_uri(path)
+        return path_uri(path)
 
     def publish(
         self, uri: str, project: Project, text: str, diags: list[Diagnostic], force: bool
@@ -349,62 +331,7 @@ class KubelintServer(LanguageServer):
         codec: PositionCodec,
         project: Project,
     ) -> types.Diagnostic:
-        f = d.finding
-        (sl, sc), (el, ec) = token_range(lines, f.location.line, f.location.column, flow)
-        rng = types.Range(
-            start=codec.position_to_client_units(lines, ServerTextPosition(sl, sc)),
-            end=codec.position_to_client_units(lines, ServerTextPosition(el, ec)),
-        )
-        spec = project.rules.get(f.rule)
-        href = rule_href(spec) if spec is not None else None
-        related = self.related(f, project)
-        for line, column, message in d.related:
-            (rl, rc), (rel, rec) = token_range(lines, line, column, flow)
-            related.append(
-                types.DiagnosticRelatedInformation(
-                    location=types.Location(
-                        uri=self._uri_for_name(f.location.file, project),
-                        range=types.Range(
-                            start=codec.position_to_client_units(lines, ServerTextPosition(rl, rc)),
-                            end=codec.position_to_client_units(lines, ServerTextPosition(rel, rec)),
-                        ),
-                    ),
-                    message=message,
-                )
-            )
-        return types.Diagnostic(
-            range=rng,
-            message=f.message,
-            severity=SEVERITIES.get(f.severity, types.DiagnosticSeverity.Warning),
-            code=f.rule,
-            code_description=types.CodeDescription(href=href) if href else None,
-            source=SOURCE,
-            related_information=related or None,
-            data={"rule": f.rule, "fingerprint": f.fingerprint},
-        )
-
-    def related(self, f: Any, project: Project) -> list[types.DiagnosticRelatedInformation]:
-        """Related locations of a finding (a duplicate's first occurrence, a values file)."""
-        out: list[types.DiagnosticRelatedInformation] = []
-        for rel in getattr(f, "related", None) or ():
-            file = getattr(rel, "file", None)
-            line = getattr(rel, "line", None)
-            if not isinstance(file, str) or not isinstance(line, int):
-                continue
-            column = getattr(rel, "column", 1) or 1
-            message = getattr(rel, "message", None) or "related location"
-            path = Path(file) if Path(file).is_absolute() else project.base / file
-            pos = types.Position(line=max(line - 1, 0), character=max(column - 1, 0))
-            out.append(
-                types.DiagnosticRelatedInformation(
-                    location=types.Location(
-                        uri=_path_uri(path),
-                        range=types.Range(start=pos, end=pos),
-                    ),
-                    message=str(message),
-                )
-            )
-        return out
+        return to_lsp(d, lines, flow, codec, project, self._uri_for_name)
 
     def _uri_for_name(self, name: str, project: Project) -> str:
         path = Path(name)
@@ -419,11 +346,6 @@ class KubelintServer(LanguageServer):
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
-
-
-def _path_uri(path: Path) -> str:
-    uri = from_fs_path(str(path))
-    return uri if isinstance(uri, str) else path.as_uri()
 
 
 def _config_position(error: ProjectError, file: Path) -> tuple[int, int]:
@@ -466,6 +388,7 @@ def create_server(settings: ServerSettings | None = None) -> KubelintServer:
     @guarded("during initialize")
     def initialize(ls: KubelintServer, params: types.InitializeParams) -> None:
         ls.settings = ServerSettings.merge(ls.settings, params.initialization_options)
+        ls.base_settings = ls.settings
         folders: list[Path] = []
         for folder in params.workspace_folders or []:
             path = uri_to_path(folder.uri)
@@ -502,6 +425,18 @@ def create_server(settings: ServerSettings | None = None) -> KubelintServer:
             )
         for root in ls.folders:
             ls.project_for(root / CONFIG_NAMES[0])
+        ls.request_settings()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    @guarded("on didChangeConfiguration")
+    def did_change_configuration(
+        ls: KubelintServer, params: types.DidChangeConfigurationParams
+    ) -> None:
+        pushed = params.settings
+        if isinstance(pushed, dict) and isinstance(pushed.get(SECTION), dict):
+            ls.apply_settings(pushed[SECTION])  # the push model: the settings came along
+        else:
+            ls.request_settings()  # the pull model: a change happened, ask for it
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @guarded("on didOpen", answer=True)
