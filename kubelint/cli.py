@@ -24,7 +24,7 @@ from typing import Annotated, Any
 import typer
 
 from kubelint import __version__
-from kubelint.settings import SHOW, Settings, flags
+from kubelint.settings import PANELS, SHOW, Settings, flags
 
 
 def _plain_coercion() -> None:
@@ -86,11 +86,77 @@ def _plain_coercion() -> None:
 
 _plain_coercion()
 
+
+def _argument_metavars() -> None:
+    """Show an argument's metavar alone in help (``PATH...``, ``ID``), without the Python type
+    typer appends to it (``PATH... <list[str]>``), and usage lines as click writes them
+    (``ID``, ``[PATH...]``, not ``{ID}``, ``[PATH...]...``)."""
+    from typer import core as typer_core
+
+    cls: Any = getattr(typer_core, "TyperArgument", None)
+    original = getattr(cls, "display_type_rich", None)
+    if original is None:
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        return None if self.metavar else original(self, ctx)
+
+    cls.display_type_rich = display_type_rich
+    if hasattr(cls, "_usage_display_name"):
+
+        def usage_name(self: Any) -> str:  # `ID`, `[FILE]`, `[PATH...]`, as click writes them
+            name = self.display_name_raw
+            if self.nargs != 1 and not name.endswith("..."):
+                name += "..."
+            return name if self.required else f"[{name}]"
+
+        cls._usage_display_name = usage_name
+
+
+_argument_metavars()
+
+
+def _grouped_options() -> None:
+    """Plain help lists options in their help panels (``Output``, ``Rule selection``, …, as
+    settings.py groups them) instead of one long ``Options`` list."""
+    from typer import core as typer_core
+
+    if not hasattr(typer_core, "_typer_format_options"):
+        return
+
+    def format_options(self: Any, *, ctx: Any, formatter: Any) -> None:
+        args: list[tuple[str, str]] = []
+        panels: dict[str | None, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                args.append(record)
+            elif param.param_type_name == "option":
+                panels.setdefault(getattr(param, "rich_help_panel", None), []).append(record)
+        if args:
+            with formatter.section("Arguments"):
+                formatter.write_dl(args)
+        order = {panel: n for n, panel in enumerate(PANELS)}
+        for panel in sorted((p for p in panels if p), key=lambda p: order.get(p, len(order))):
+            with formatter.section(panel):
+                formatter.write_dl(panels[panel])
+        if None in panels:
+            with formatter.section("Options"):
+                formatter.write_dl(panels[None])
+
+    typer_core._typer_format_options = format_options
+
+
+_grouped_options()
+
 app = typer.Typer(
     name="kubelint",
     help="Lint Kubernetes manifests: exact file:line:column findings for people and CI.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -146,6 +212,7 @@ def _parameters(command: str) -> list[inspect.Parameter]:
                 metavar=fl.metavar,
                 rich_help_panel=fl.panel,
                 show_default=not many and f.default not in (None, False),
+                autocompletion=_completer(f.name, fl.choices),
             )
         annotation: Any = list[str] | None if many else hints[f.name]
         default = None if many else f.default
@@ -158,6 +225,49 @@ def _parameters(command: str) -> list[inspect.Parameter]:
             )
         )
     return out
+
+
+def _completer(name: str, choices: tuple[str, ...] | None) -> Any:
+    """Shell completion of an option's value: its choices, the rule IDs and categories of
+    --enable/--disable/--only, the report formats of --format and --report (None: files)."""
+    if choices:
+
+        def choice(incomplete: str) -> list[str]:
+            return [c for c in choices if c.startswith(incomplete)]
+
+        return choice
+    if name in ("enable", "disable", "only"):
+
+        def rules(incomplete: str) -> list[str]:
+            catalog = load_quietly()
+            if catalog is None:
+                return []
+            head, _, last = incomplete.rpartition(",")
+            prefix = f"{head}," if head else ""
+            names = sorted({*catalog.rules, *(r.category for r in catalog.rules.values())})
+            return [prefix + n for n in names if n.startswith(last)]
+
+        return rules
+    if name in ("format", "reports"):
+
+        def formats(incomplete: str) -> list[str]:
+            catalog = load_quietly()
+            names = sorted(catalog.reporters) if catalog is not None else []
+            suffix = "=" if name == "reports" else ""
+            return [n + suffix for n in names if n.startswith(incomplete)]
+
+        return formats
+    return None
+
+
+def load_quietly() -> Any:
+    """The catalogue for shell completion, or None when it cannot be loaded."""
+    from kubelint.runner import RunError, load_catalog
+
+    try:
+        return load_catalog()
+    except RunError:
+        return None
 
 
 def _with_settings(command: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -302,6 +412,17 @@ def config_show(settings: Settings) -> None:
     from kubelint.runner import effective_settings
 
     eff = effective_settings(settings)
+    if settings.enable or settings.disable:  # comma lists and categories: the rule IDs
+        from kubelint.options import UsageError
+        from kubelint.runner import RunError
+        from kubelint.selection import expand_selectors
+
+        rules = _catalog(settings.no_plugins, eff.rule_dirs).rules
+        try:
+            settings.enable = expand_selectors(settings.enable, rules)
+            settings.disable = expand_selectors(settings.disable, rules)
+        except UsageError as exc:
+            raise RunError(str(exc)) from exc
     where = str(eff.config.path) if eff.config.path else "no configuration file"
     sys.stdout.write(f"# effective kubelint settings ({where}; paths relative to it)\n")
     yaml = YAML(typ="safe", pure=True)
@@ -322,7 +443,8 @@ _NoPluginsOpt = Annotated[
 @app.command("rules")
 def rules_cmd(
     format: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help="text | json")
+        str,
+        typer.Option("--format", metavar="FORMAT", help="Output format. One of: text, json."),
     ] = "text",
     no_plugins: _NoPluginsOpt = False,
     rules_dir: _RulesDirOpt = None,
@@ -393,12 +515,18 @@ def plugins(no_plugins: _NoPluginsOpt = False) -> None:
 @app.command()
 def server(
     config: Annotated[
-        str | None, typer.Option("--config", help="Configuration file (else discovered).")
+        str | None,
+        typer.Option("--config", metavar="FILE", help="Configuration file (else discovered)."),
     ] = None,
     baseline: Annotated[
-        str | None, typer.Option("--baseline", help="Report only findings not in this baseline.")
+        str | None,
+        typer.Option(
+            "--baseline", metavar="FILE", help="Report only findings not in this baseline."
+        ),
     ] = None,
-    no_plugins: Annotated[bool, typer.Option("--no-plugins")] = False,
+    no_plugins: Annotated[
+        bool, typer.Option("--no-plugins", help="Do not load third-party plugins.")
+    ] = False,
 ) -> None:
     """Run the language server (LSP over stdio) for editors: findings as you type."""
     from kubelint.server import ServerUnavailable, serve
@@ -412,7 +540,7 @@ def server(
 
 def main() -> None:
     try:
-        app()
+        app(prog_name="kubelint")
     except KeyboardInterrupt:
         sys.exit(130)
 

@@ -7,11 +7,8 @@ problem the user can fix is raised as ``RunError`` (exit code 2 with its message
 
 from __future__ import annotations
 
-import fnmatch
 import gc
-import os
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,8 +25,9 @@ if TYPE_CHECKING:
     from kubelint.options import Options
     from kubelint.plugins import Plugins
     from kubelint.selection import ActiveRule
-    from kubelint.sources import Source
+    from kubelint.sources import Skipped, Source
     from kubelint.suppress import Suppressor
+    from kubelint.terminal import Progress
 
 
 class RunError(Exception):
@@ -170,39 +168,6 @@ def prepare(settings: Settings) -> Prepared:
     return Prepared(eff, catalog, active, options, reports)
 
 
-class _ProgressBar:
-    """A progress bar on stderr (a terminal) that appears only once a run takes over 1 s."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.started = time.monotonic()
-        self.progress: Any = None
-        self.task: Any = None
-
-    def __call__(self, files: int, objects: int) -> None:
-        if self.progress is None:
-            if time.monotonic() - self.started < 1.0:
-                return
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-            self.progress = Progress(
-                TextColumn("linting"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("files, {task.fields[objects]} objects"),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self.progress.start()
-            self.task = self.progress.add_task("lint", total=self.total, objects=0)
-        self.progress.update(self.task, completed=files, objects=objects)
-
-    def close(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-
-
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection during a lint run. What a run builds (plain dicts and
@@ -220,14 +185,53 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _excluded(cfg: Config, source: Source) -> bool:
-    if not cfg.exclude or source.path is None:
-        return False
-    try:
-        rel = source.path.resolve().relative_to(cfg.base.resolve()).as_posix()
-    except ValueError:
-        rel = source.name
-    return any(fnmatch.fnmatchcase(rel, pattern) for pattern in cfg.exclude)
+def _exclusion(prep: Prepared, source: Source) -> str | None:
+    """Why ``source`` is excluded (configuration ``exclude:``, ``--exclude`` or
+    ``--extend-exclude``), or None."""
+    from kubelint.filesel import excluded, split_patterns
+
+    if source.path is None:
+        return None
+    settings, cfg = prep.eff.flags, prep.config
+    cli = split_patterns(settings.exclude)
+    if cli:
+        if excluded(source.path, cli, Path.cwd()):
+            return "excluded by --exclude"
+    elif excluded(source.path, cfg.exclude, cfg.base):
+        return "excluded by configuration"
+    if excluded(source.path, split_patterns(settings.extend_exclude), Path.cwd()):
+        return "excluded by --extend-exclude"
+    return None
+
+
+def gather(
+    prep: Prepared, progress: Progress | None = None
+) -> tuple[list[Source], list[Skipped], list[str]]:
+    """The files and standard input the run reads, before rendering: (sources, skipped,
+    errors), with .gitignore'd and excluded files left out."""
+    from kubelint.sources import Skipped, collect, display_name_raw
+
+    settings = prep.eff.flags
+    visiting = None
+    if progress is not None and progress.enabled:
+
+        def visiting(directory: Path) -> None:
+            progress.collecting(display_name_raw(directory))
+
+    sources, skipped, errors = collect(
+        prep.eff.paths,
+        stdin_filename=settings.stdin_filename,
+        gitignore=not settings.no_gitignore,
+        visiting=visiting,
+    )
+    kept = []
+    for source in sources:
+        reason = _exclusion(prep, source)
+        if reason is None:
+            kept.append(source)
+        else:
+            skipped.append(Skipped(source.name, reason))
+    return kept, skipped, errors
 
 
 def run(
@@ -238,16 +242,28 @@ def run(
     ``inputs``, when given, receives the sources that were linted (``kubelint fix`` needs them).
     ``plan_fixes``: compute each plain file's fixes right after its lint (see _report_fixes).
     """
+    from kubelint.terminal import Progress
+
+    progress = Progress.for_run(prep.eff.flags)
+    try:
+        return _run(prep, progress, inputs, plan_fixes)
+    finally:
+        progress.close()
+
+
+def _run(
+    prep: Prepared, progress: Progress, inputs: list[Source] | None, plan_fixes: bool
+) -> tuple[RunResult, list[str], Suppressor]:
     from kubelint import parallel
     from kubelint.dispatch import Engine
     from kubelint.findings import RunResult
     from kubelint.render import RenderError, render_all
-    from kubelint.sources import Skipped, collect
+    from kubelint.sources import Skipped
     from kubelint.suppress import Suppressor
 
     settings = prep.eff.flags
     paths = prep.eff.paths
-    sources, skipped, errors = collect(paths, stdin_filename=settings.stdin_filename)
+    sources, skipped, errors = gather(prep, progress)
     try:
         sources, more_skipped, render_errors, render_notes = render_all(
             settings.render_options(), paths, sources
@@ -259,8 +275,9 @@ def run(
     skipped, errors = [*skipped, *more_skipped], [*errors, *render_errors]
     kept = []
     for source in sources:
-        if _excluded(prep.config, source):
-            skipped.append(Skipped(source.name, "excluded by configuration"))
+        reason = _exclusion(prep, source) if source.mapper is not None else None
+        if reason is not None:  # a rendered file: its own exclusion is judged on its path
+            skipped.append(Skipped(source.name, reason))
         else:
             kept.append(source)
     if inputs is not None:
@@ -275,13 +292,10 @@ def run(
     if plan_fixes:
         engine.fix_planner = _fix_planner(prep)
     result = RunResult(skipped=list(skipped))
-    bar = _ProgressBar(len(kept)) if sys.stderr.isatty() else None
-    try:
-        with gc_paused():
-            parallel.run(engine, kept, result, jobs, progress=bar)
-    finally:
-        if bar is not None:
-            bar.close()
+    progress.start_lint([s.name for s in kept])
+    with gc_paused():
+        parallel.run(engine, kept, result, jobs, progress=progress)
+    progress.close()
     if settings.baseline:
         from kubelint.baseline import BaselineError
         from kubelint.baseline import read as read_baseline
@@ -298,9 +312,10 @@ def run(
 
 def lint(settings: Settings) -> int:
     """``kubelint lint``: report on stdout and to --report files; the exit code."""
-    from kubelint.lib.schemas import not_validated_summary
     from kubelint.reporters import ReportOptions
 
+    if settings.list_files:
+        return list_files(settings)
     prep = prepare(settings)
     fix_failed = False
     if settings.fix:  # `lint --fix`: fix the files, then lint them again for the report
@@ -321,27 +336,17 @@ def lint(settings: Settings) -> int:
         err(message)
     for message in result.errors:
         err(message)
-    for message in result.notices:
-        err(message)
-    if result.not_validated and settings.format == "text":
-        err(not_validated_summary(result.not_validated))
-    if settings.verbose:
-        for s in result.skipped:
-            sys.stderr.write(f"skipped {s.name}: {s.reason}\n")
-    if settings.report_unused_suppressions:
-        for unused in suppressor.unused():
-            err(f"unused suppression: {unused}")
 
-    is_tty = sys.stdout.isatty()
-    no_color_env = bool(os.environ.get("NO_COLOR"))
-    use_color = settings.color == "always" or (
-        settings.color == "auto" and is_tty and not no_color_env
-    )
-    rich_layout = settings.color == "always" or (is_tty and not no_color_env)
-    stdout_options = ReportOptions(rich_layout, use_color, settings.show_suppressed)
+    from kubelint.terminal import stdout_options
+
     reporters = prep.catalog.reporters
-    reporters[settings.format](sys.stdout, stdout_options).report(result)
-    sys.stdout.flush()
+    if not settings.silent:
+        if settings.statistics:
+            _write_statistics(prep, result)
+        else:
+            options = stdout_options(settings)
+            reporters[settings.format](sys.stdout, options).report(result)
+        sys.stdout.flush()
     for fmt, path in prep.reports:
         try:
             with open(path, "w", encoding="utf-8") as fh:
@@ -351,11 +356,53 @@ def lint(settings: Settings) -> int:
         except OSError as exc:
             err(f"cannot write report {path}: {exc.strerror or exc}")
             errors.append(path)
+    _notices(prep, result, suppressor)  # after the report: the last thing on a terminal
     code = exit_code(result, prep.eff.fail_on, bool(errors or result.errors))
     if settings.fail_if_empty and result.objects == 0:
         err("no Kubernetes objects found to lint (--fail-if-empty)")
         code = 2
     return 0 if settings.exit_zero and code == 1 else code
+
+
+def _notices(prep: Prepared, result: RunResult, suppressor: Suppressor) -> None:
+    """Notices, skip lists and unused suppressions on stderr (not with --quiet/--silent)."""
+    from kubelint.lib.schemas import not_validated_summary
+    from kubelint.terminal import chatty
+
+    settings = prep.eff.flags
+    if not chatty(settings):
+        return
+    for message in result.notices:
+        err(message)
+    if result.not_validated and settings.format == "text" and not settings.statistics:
+        err(not_validated_summary(result.not_validated))
+    if settings.verbose:
+        for s in result.skipped:
+            sys.stderr.write(f"skipped {s.name}: {s.reason}\n")
+    if settings.report_unused_suppressions:
+        for unused in suppressor.unused():
+            err(f"unused suppression: {unused}")
+
+
+def _write_statistics(prep: Prepared, result: RunResult) -> None:
+    from kubelint.terminal import write_statistics
+
+    summaries = {rid: spec.summary for rid, spec in prep.catalog.rules.items()}
+    fmt = "json" if prep.eff.flags.format == "json" else "text"
+    write_statistics(sys.stdout, result, fmt, summaries)
+
+
+def list_files(settings: Settings) -> int:
+    """``kubelint lint --list-files``: the files a run would read, one per line (after
+    .gitignore and exclude), on stdout; exit 2 when a path cannot be read."""
+    prep = prepare(settings)
+    sources, _skipped, errors = gather(prep)
+    for message in errors:
+        err(message)
+    for source in sources:
+        sys.stdout.write(f"{source.name}\n")
+    sys.stdout.flush()
+    return 2 if errors else 0
 
 
 def _fix_setup(prep: Prepared) -> tuple[dict[str, Any], Any]:

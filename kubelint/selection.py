@@ -42,6 +42,34 @@ class ActiveRule:
         return self.spec.id
 
 
+ALL = "all"
+
+
+def expand_selectors(values: Sequence[str], catalog: Mapping[str, RuleSpec]) -> list[str]:
+    """Rule IDs named by ``values``: each value is a comma list of rule IDs, category names
+    (every rule of the category, opt-in rules included) or ``all``; a rule ID wins over a
+    category of the same name. UsageError on a name that is neither."""
+    categories: dict[str, list[str]] = {}
+    for spec in sorted(catalog.values(), key=lambda r: r.id):
+        categories.setdefault(spec.category, []).append(spec.id)
+    out: list[str] = []
+    for value in values:
+        for name in (part.strip() for part in value.split(",")):
+            if not name:
+                continue
+            if name in catalog:
+                ids = [name]
+            elif name in categories:
+                ids = categories[name]
+            elif name == ALL:
+                ids = sorted(catalog)
+            else:
+                known = [*catalog, *categories, ALL]
+                raise UsageError(f'unknown rule "{name}"{suggest(name, known)}')
+            out.extend(rid for rid in ids if rid not in out)
+    return out
+
+
 def select_rules(
     catalog: Mapping[str, RuleSpec],
     profiles: Mapping[str, Profile],
@@ -57,10 +85,12 @@ def select_rules(
     Profiles replace the default set with the union of their rules; ``enable``/``disable``
     apply on top; ``only`` restricts to the given IDs. Input-problem rules always run.
     With ``kubernetes_version``, profile rules gated by ``since: "X.Y"`` run only from X.Y.
+    Each of ``enable``/``disable``/``only`` may hold comma lists and category names
+    (see :func:`expand_selectors`).
     """
-    for rid in (*enable, *disable, *only):
-        if rid not in catalog:
-            raise UsageError(f'unknown rule "{rid}"{suggest(rid, catalog)}')
+    enable = expand_selectors(enable, catalog)
+    disable = expand_selectors(disable, catalog)
+    only = expand_selectors(only, catalog)
     selected: dict[str, dict[str, Any]] = {}
     try:
         if profile_names:

@@ -42,6 +42,7 @@ INPUTS = "Inputs"
 HELM = "Helm and Kustomize"
 SUPPRESSION = "Configuration and suppression"
 FIXES = "Fixes"
+PANELS = (OUTPUT, RULES, INPUTS, SUPPRESSION, HELM, FIXES)  # the order help lists them in
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ class Settings:
     )
     color: str = flag(
         "--color",
-        help="Colour on stdout.",
+        help="Colour on stdout (the layout stays; NO_COLOR is honoured).",
         default="auto",
         metavar="WHEN",
         choices=COLOR,
@@ -164,6 +165,32 @@ class Settings:
     )
     verbose: bool = flag(
         "--verbose", "-v", help="List skipped files and documents.", default=False, panel=OUTPUT
+    )
+    quiet: bool = flag(
+        "--quiet",
+        "-q",
+        help="Print the findings only: no summary, table, notices or progress.",
+        default=False,
+        panel=OUTPUT,
+    )
+    silent: bool = flag(
+        "--silent",
+        "-s",
+        help="Print nothing but errors; the exit code still tells the result.",
+        default=False,
+        panel=OUTPUT,
+    )
+    statistics: bool = flag(
+        "--statistics",
+        help="Print counts by rule instead of the findings (JSON with --format json).",
+        default=False,
+        panel=OUTPUT,
+    )
+    list_files: bool = flag(
+        "--list-files",
+        help="Print the files that would be linted, one per line, and exit.",
+        default=False,
+        panel=INPUTS,
     )
     jobs: int | None = flag(
         "--jobs",
@@ -185,7 +212,7 @@ class Settings:
     )
     enable: list[str] = flag(
         "--enable",
-        help="Enable a rule (repeatable).",
+        help="Enable rules: IDs, categories or all, comma-separated (repeatable).",
         metavar="RULE",
         commands=_ALL,
         panel=RULES,
@@ -193,7 +220,7 @@ class Settings:
     )
     disable: list[str] = flag(
         "--disable",
-        help="Disable a rule (repeatable).",
+        help="Disable rules: IDs, categories or all, comma-separated (repeatable).",
         metavar="RULE",
         commands=_ALL,
         panel=RULES,
@@ -201,7 +228,7 @@ class Settings:
     )
     only: list[str] = flag(
         "--only",
-        help="Run only these rules (repeatable).",
+        help="Run only these rules: IDs, categories, comma-separated (repeatable).",
         metavar="RULE",
         commands=_ALL,
         panel=RULES,
@@ -246,6 +273,31 @@ class Settings:
         commands=_ALL,
         panel=INPUTS,
         config_key="namespace",
+    )
+    exclude: list[str] = flag(
+        "--exclude",
+        help="Skip files matching this gitignore-style pattern, instead of the configured "
+        "exclude (repeatable, comma lists).",
+        metavar="PATTERN",
+        commands=_FINDINGS,
+        panel=INPUTS,
+        config_key="exclude",
+        many=True,
+    )
+    extend_exclude: list[str] = flag(
+        "--extend-exclude",
+        help="Like --exclude, in addition to the configured exclude.",
+        metavar="PATTERN",
+        commands=_FINDINGS,
+        panel=INPUTS,
+        many=True,
+    )
+    no_gitignore: bool = flag(
+        "--no-gitignore",
+        help="Lint files that .gitignore files ignore (respected by default).",
+        default=False,
+        commands=_FINDINGS,
+        panel=INPUTS,
     )
     stdin_filename: str | None = flag(
         "--stdin-filename",

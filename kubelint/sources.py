@@ -19,7 +19,7 @@ import errno
 import os
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -200,8 +200,13 @@ def walk(
     roots: Iterable[Path] | None = None,
     skipped: list[Skipped] | None = None,
     errors: list[str] | None = None,
+    ignored: Callable[[Path, bool], bool] | None = None,
+    visiting: Callable[[Path], None] | None = None,
 ) -> Iterator[Path]:
     """Manifest candidates below ``root`` in a stable order.
+
+    ``ignored(path, is_dir)`` drops a file or a whole directory (.gitignore); ``visiting``
+    is told each directory entered (the progress display).
 
     Symbolic links (to files or directories) are followed only when their target resolves
     inside ``roots`` (default: ``root`` itself); the others are recorded in ``skipped``.
@@ -234,6 +239,8 @@ def walk(
         if real in visited:
             return
         visited.add(real)
+        if visiting is not None:
+            visiting(directory)
         try:
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
@@ -260,15 +267,16 @@ def walk(
                     continue
                 if is_dir(target):
                     subdirs.append(path)
-                elif _wanted(entry.name):
+                elif _wanted(entry.name) and (ignored is None or not ignored(path, False)):
                     yield path
             elif entry_is_dir:
                 if not entry.name.startswith(".") and entry.name not in VENDORED_DIRS:
                     subdirs.append(path)
-            elif _wanted(entry.name):
+            elif _wanted(entry.name) and (ignored is None or not ignored(path, False)):
                 yield path
         for sub in subdirs:
-            yield from visit(sub)
+            if ignored is None or not ignored(sub, True):
+                yield from visit(sub)
 
     yield from visit(root)
 
@@ -295,8 +303,13 @@ def collect(
     paths: Iterable[str],
     stdin_filename: str | None = None,
     stdin: Any = None,
+    gitignore: bool = False,
+    visiting: Callable[[Path], None] | None = None,
 ) -> tuple[list[Source], list[Skipped], list[str]]:
     """Resolve the command-line paths into sources.
+
+    With ``gitignore``, files and directories met while walking a directory that git would
+    ignore are left out (kubelint.filesel); files named directly are always read.
 
     Returns (sources, skipped files, errors). Errors are missing paths, symlink loops and
     unreadable files or directories; they do not stop the run, but make its exit code 2.
@@ -384,7 +397,12 @@ def collect(
                 skipped.append(Skipped(display_name_raw(path), reason))
                 continue
         if stat.S_ISDIR(st.st_mode):
-            for file in walk(path, roots, skipped, errors):
+            ignored = None
+            if gitignore:
+                from kubelint.filesel import GitIgnore
+
+                ignored = GitIgnore(path).ignored
+            for file in walk(path, roots, skipped, errors, ignored, visiting):
                 add_file(file)
         elif stat.S_ISREG(st.st_mode):
             add_file(path)

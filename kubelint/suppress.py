@@ -23,6 +23,8 @@ from kubelint.resources import package_data
 
 IGNORE = "kubelint.io/ignore"
 IGNORE_PREFIX = "kubelint.io/ignore-"
+IGNORE_ALL = frozenset({"all", "*"})  # `kubelint.io/ignore: all`: every rule
+KUBE_LINTER_IGNORE_ALL = "kube-linter.io/ignore-all"
 COMMENT_RE = re.compile(
     r"#\s*kubelint:\s*disable=([A-Za-z0-9_,\s-]+?)(?:\s+--\s*(?P<reason>.*?))?\s*$"
 )
@@ -120,7 +122,7 @@ class Suppressor:
             if isinstance(ignore, str):
                 for rid, reason in _split_rules(ignore):
                     key = f"annotation|{where}|{rid}"
-                    if rid == rule:
+                    if rid == rule or rid in IGNORE_ALL:
                         self.used.add(key)
                         return Suppression("annotation", reason or "(no reason given)", where)
             for name, value in notes.items():
@@ -157,6 +159,8 @@ class Suppressor:
         table: Mapping[str, Mapping[str, tuple[str, ...]]], name: str, value: Any
     ) -> tuple[str, tuple[str, ...], str] | None:
         text = value if isinstance(value, str) else ""
+        if name == KUBE_LINTER_IGNORE_ALL:
+            return "kube-linter", ("*",), text
         if name.startswith("ignore-check.kube-linter.io/"):
             check = name.split("/", 1)[1].lower()
             return "kube-linter", table.get("kube-linter", {}).get(check, ()), text

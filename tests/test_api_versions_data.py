@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 DATA_FILE = Path(__file__).resolve().parents[1] / "kubelint" / "data" / "api-versions.yaml"
 
 REQUIRED_FIELDS = ("apiVersion", "kind", "deprecatedIn", "removedIn", "replacement", "source")
-OPTIONAL_FIELDS = ("replacementKind", "note")
+OPTIONAL_FIELDS = ("replacementKind", "note", "introducedIn", "replacementIntroducedIn")
 VERSION_RE = re.compile(r"^1\.(0|[1-9][0-9]*)$")
 API_VERSION_RE = re.compile(
     r"^(?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v[0-9]+(?:(?:alpha|beta)[0-9]+)?$"
@@ -311,3 +311,41 @@ def test_still_served_deprecations_have_no_removal() -> None:
         "discovery.k8s.io/v1",
         "EndpointSlice",
     )
+
+
+def _minor(value: str | None) -> tuple[int, int] | None:
+    return None if value is None else (int(value.split(".")[0]), int(value.split(".")[1]))
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=_ids)
+def test_introduced_versions_are_consistent(entry: dict[str, Any]) -> None:
+    """Every pair says when it was first served and, with a replacement, when that was (null
+    only where unknown); a pair is served before it is deprecated or removed."""
+    assert "introducedIn" in entry
+    assert ("replacementIntroducedIn" in entry) is (entry["replacement"] is not None)
+    introduced = _minor(entry["introducedIn"])
+    for later in ("deprecatedIn", "removedIn"):
+        if introduced is not None and entry[later] is not None:
+            assert introduced <= _minor(entry[later])
+
+
+def test_removed_pairs_get_advice_served_at_their_removal() -> None:
+    """Where the table names a replacement that came later than an interim (flowcontrol
+    v1alpha1 -> v1), the advice at the removal names the interim that was served then."""
+    from kubelint.checks.apiversions import advice, api_version_table
+
+    for entry in api_version_table().values():
+        if entry.removed_in is None or entry.replacement is None:
+            continue
+        text = advice(entry, entry.removed_in)
+        assert "after the target version" not in text, (entry.api_version, entry.kind, text)
+
+
+def test_replacement_introduced_matches_the_replacement_row() -> None:
+    rows = {(e["apiVersion"], e["kind"]): e for e in ENTRIES}
+    for e in ENTRIES:
+        if e["replacement"] is None:
+            continue
+        target = rows.get((e["replacement"], e.get("replacementKind") or e["kind"]))
+        if target is not None:
+            assert target["introducedIn"] == e["replacementIntroducedIn"], _ids(e)

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from kubelint.checks.apiversions import api_version_table, parse_table, resolve_replacement
+from kubelint.checks.apiversions import (
+    advice,
+    api_version_table,
+    interim_api,
+    parse_table,
+    resolve_replacement,
+)
 from tests.conftest import run_cli
 
 
@@ -112,7 +118,11 @@ def test_every_target_version(version: str, rule: str | None) -> None:
     assert [f["rule"] for f in found] == ([rule] if rule else [])
     if rule:
         assert found[0]["line"] == 1 and found[0]["column"] == 13
-        assert '"networking.k8s.io/v1"' in str(found[0]["message"])
+        # networking.k8s.io/v1 serves Ingress from 1.19: before that the advice is v1beta1
+        advised = (
+            "networking.k8s.io/v1beta1" if version in ("1.14", "1.16") else "networking.k8s.io/v1"
+        )
+        assert f'use apiVersion "{advised}" instead' in str(found[0]["message"])
 
 
 def test_messages_name_versions_and_replacement() -> None:
@@ -145,3 +155,73 @@ def test_unknown_and_current_pairs_are_silent() -> None:
         "apiVersion: example.com/v1alpha1\nkind: Ingress\nmetadata: {name: b}\n"
     )
     assert _findings(text, "--kubernetes-version", "1.16") == []
+
+
+DEPLOYMENT = (
+    "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+    "  selector: {matchLabels: {app: web}}\n"
+    "  template:\n    metadata: {labels: {app: web}}\n"
+    "    spec: {containers: [{name: web, image: 'web:1.0'}]}\n"
+)
+CRONJOB = (
+    "apiVersion: batch/v2alpha1\nkind: CronJob\nmetadata: {name: job}\nspec:\n"
+    "  schedule: '0 * * * *'\n"
+    "  jobTemplate: {spec: {template: {spec: {containers: [{name: j, image: 'j:1'}]}}}}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "version", "advice"),
+    [
+        # Ingress: networking.k8s.io/v1 from 1.19, networking.k8s.io/v1beta1 from 1.14
+        (
+            INGRESS,
+            "1.18",
+            'use apiVersion "networking.k8s.io/v1beta1" instead (networking.k8s.io/v1 is '
+            "served from Kubernetes 1.19)",
+        ),
+        (INGRESS, "1.19", 'use apiVersion "networking.k8s.io/v1" instead'),
+        # Deployment: apps/v1 from 1.9; at 1.8 apps/v1beta2 (new in 1.8, not deprecated yet)
+        (
+            DEPLOYMENT,
+            "1.8",
+            'use apiVersion "apps/v1beta2" instead (apps/v1 is served from Kubernetes 1.9)',
+        ),
+        (DEPLOYMENT, "1.9", 'use apiVersion "apps/v1" instead'),
+        # CronJob: batch/v1 from 1.21, batch/v1beta1 from 1.8
+        (
+            CRONJOB,
+            "1.20",
+            'use apiVersion "batch/v1beta1" instead (batch/v1 is served from Kubernetes 1.21)',
+        ),
+    ],
+)
+def test_advice_never_names_an_api_not_served_at_the_target(
+    text: str, version: str, advice: str
+) -> None:
+    (found,) = _findings(text, "--kubernetes-version", version)
+    assert found["rule"] == "deprecated-api-version"
+    assert str(found["message"]).endswith(f"(target {version}): {advice}")
+
+
+def test_replacement_not_served_yet_and_no_interim_says_from_when() -> None:
+    rows = [
+        {
+            "apiVersion": "example.k8s.io/v1alpha1",
+            "kind": "Widget",
+            "deprecatedIn": "1.30",
+            "removedIn": "1.33",
+            "introducedIn": "1.28",
+            "replacement": "example.k8s.io/v1",
+            "replacementIntroducedIn": "1.32",
+            "source": "https://example.com",
+        }
+    ]
+    table = parse_table(rows)
+    entry = table[("example.k8s.io/v1alpha1", "Widget")]
+    assert interim_api(entry, ("example.k8s.io/v1", "Widget"), (1, 30), table) is None
+    assert advice(entry, (1, 30), table) == (
+        "; its replacement example.k8s.io/v1 is served from Kubernetes 1.32, after the target "
+        "version"
+    )
+    assert advice(entry, (1, 32), table) == ': use apiVersion "example.k8s.io/v1" instead'

@@ -135,3 +135,16 @@ def test_text_output_shows_the_related_line_under_the_finding(helm: Helm, in_roo
         '"release-name-shop" uses the host network (hostNetwork: true)',
         f"  {SHOP}/values.yaml:6:3: the value comes from .Values.web.hostNetwork here",
     ]
+
+
+def test_full_layout_shows_the_related_line_after_the_snippet(helm: Helm, in_root: None) -> None:
+    run = run_cli(
+        "lint", "--no-config", "--helm", SHOP, "--helm-bin", helm.path, "--only", "host-network",
+        "--format", "full", env={"COLUMNS": "200"},
+    )  # fmt: skip
+    lines = run.stdout.splitlines()
+    snippet = next(n for n, line in enumerate(lines) if line.startswith("      21 | "))
+    assert set(lines[snippet + 1]) == {" ", "^"}
+    assert lines[snippet + 2] == (
+        f"  {SHOP}/values.yaml:6:3: the value comes from .Values.web.hostNetwork here"
+    )

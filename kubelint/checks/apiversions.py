@@ -3,7 +3,9 @@
 The data is ``kubelint/data/api-versions.yaml`` (sourced, keyed on the (apiVersion, kind) pair:
 one group/version can hold kinds with unrelated lifecycles). It is loaded once per process. The
 replacement named in a message follows the table's replacement chain to the first apiVersion
-still served at the target Kubernetes version.
+still served at the target Kubernetes version; when that one is not served yet at the target
+(``replacementIntroducedIn`` is newer), the message names an interim apiVersion of the same
+chain that is served, or says from which version the replacement is.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ class ApiVersionEntry:
     kind: str
     deprecated_in: Version | None
     removed_in: Version | None
+    introduced_in: Version | None  # first release serving the pair (None: unknown)
     replacement: str | None
+    replacement_introduced_in: Version | None  # first release serving the replacement
     replacement_kind: str | None
     note: str | None
     source: str
@@ -43,6 +47,14 @@ class ApiVersionEntry:
         return (
             self.deprecated_in is not None
             and self.deprecated_in <= target
+            and not self.removed_at(target)
+        )
+
+    def served_at(self, target: Version) -> bool:
+        """Known to be served at ``target`` (introduced, and not removed yet)."""
+        return (
+            self.introduced_in is not None
+            and self.introduced_in <= target
             and not self.removed_at(target)
         )
 
@@ -79,7 +91,9 @@ def parse_table(rows: Any) -> dict[tuple[str, str], ApiVersionEntry]:
             kind=str(row["kind"]),
             deprecated_in=_version(row.get("deprecatedIn")),
             removed_in=_version(row.get("removedIn")),
+            introduced_in=_version(row.get("introducedIn")),
             replacement=_optional_str(row.get("replacement")),
+            replacement_introduced_in=_version(row.get("replacementIntroducedIn")),
             replacement_kind=_optional_str(row.get("replacementKind")),
             note=_optional_str(row.get("note")),
             source=str(row.get("source", "")),
@@ -123,8 +137,49 @@ def resolve_replacement(
         current = nxt
 
 
-def _advice(entry: ApiVersionEntry, target: Version) -> str:
-    key, last = resolve_replacement(entry, target)
+def _chain_keys(
+    entry: ApiVersionEntry, table: Mapping[tuple[str, str], ApiVersionEntry]
+) -> set[tuple[str, str]]:
+    """Every (apiVersion, kind) ``entry``'s replacement chain passes through."""
+    out: set[tuple[str, str]] = set()
+    current: ApiVersionEntry | None = entry
+    while current is not None:
+        key = current.next_key
+        if key is None or key in out:
+            break
+        out.add(key)
+        current = table.get(key)
+    return out
+
+
+def interim_api(
+    entry: ApiVersionEntry,
+    key: tuple[str, str],
+    target: Version,
+    table: Mapping[tuple[str, str], ApiVersionEntry] | None = None,
+) -> ApiVersionEntry | None:
+    """A pair of the table, other than ``entry``, that is served at ``target`` and whose own
+    replacement chain leads to ``key`` (a replacement not served yet at ``target``): the
+    newest such, one not deprecated at ``target`` first. None when there is none."""
+    table = api_version_table() if table is None else table
+    own = (entry.api_version, entry.kind)
+    candidates = [
+        e
+        for k, e in table.items()
+        if k != own and k[1] == key[1] and e.served_at(target) and key in _chain_keys(e, table)
+    ]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda e: (not e.deprecated_at(target), e.introduced_in))
+
+
+def advice(
+    entry: ApiVersionEntry,
+    target: Version,
+    table: Mapping[tuple[str, str], ApiVersionEntry] | None = None,
+) -> str:
+    """The end of a message: which apiVersion to use at ``target`` (one served there)."""
+    key, last = resolve_replacement(entry, target, table)
     if key is None:
         why = f". {last.note}" if last.note else ""
         if last is entry:
@@ -132,6 +187,13 @@ def _advice(entry: ApiVersionEntry, target: Version) -> str:
         return f"; its replacement {last.api_version} is removed too and has no replacement{why}"
     api_version, kind = key
     new_kind = f" {kind}" if kind != entry.kind else ""
+    since = last.replacement_introduced_in
+    if since is not None and target < since:  # not served yet at the target version
+        later = f"{api_version}{new_kind} is served from Kubernetes {format_version(since)}"
+        interim = interim_api(entry, key, target, table)
+        if interim is not None:
+            return f': use apiVersion "{interim.api_version}" instead ({later})'
+        return f"; its replacement {later}, after the target version"
     return f': use apiVersion "{api_version}"{new_kind} instead'
 
 
@@ -153,7 +215,7 @@ def removed_api_version(obj: K8sObject, ctx: CheckContext) -> Iterator[Violation
         "/apiVersion",
         f'{obj.display} uses apiVersion "{obj.api_version}", which no longer serves '
         f"{obj.kind} since Kubernetes {format_version(entry.removed_in)} (target "
-        f"{format_version(target)}){_advice(entry, target)}",
+        f"{format_version(target)}){advice(entry, target)}",
     )
 
 
@@ -172,5 +234,5 @@ def deprecated_api_version(obj: K8sObject, ctx: CheckContext) -> Iterator[Violat
         "/apiVersion",
         f'{obj.display} uses apiVersion "{obj.api_version}", deprecated for '
         f"{obj.kind} since Kubernetes {format_version(entry.deprecated_in)}{removal} (target "
-        f"{format_version(target)}){_advice(entry, target)}",
+        f"{format_version(target)}){advice(entry, target)}",
     )

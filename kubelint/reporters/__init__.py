@@ -13,12 +13,15 @@ from kubelint.findings import RunResult
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """How a report is presented: ``rich`` terminal layout (text), ``color``, and whether
-    suppressed findings are listed."""
+    """How a report is presented: ``rich`` terminal layout (text), ``color``, whether
+    suppressed findings are listed, the ``width`` text wraps at (None: the console's), and
+    ``quiet`` (findings only: no summary, no table)."""
 
     rich: bool = False
     color: bool = False
     show_suppressed: bool = False
+    width: int | None = None
+    quiet: bool = False
 
     def get(self, name: str, default: Any = None) -> Any:
         """Mapping-style access, for reporters written against the old options dict."""
@@ -36,7 +39,11 @@ class Reporter:
         if isinstance(options, ReportOptions):
             self.options = options
         else:
-            known = {k: bool(v) for k, v in (options or {}).items() if k in _FIELDS}
+            known: dict[str, Any] = {
+                k: (v if k == "width" else bool(v))
+                for k, v in (options or {}).items()
+                if k in _FIELDS
+            }
             self.options = ReportOptions(**known)
 
     def finish(self, result: RunResult) -> None:

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
-from itertools import groupby
 
 from kubelint.findings import Finding, RunResult, Severity
 from kubelint.reporters import Reporter
-
-_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def _plural(n: int, word: str) -> str:
@@ -91,64 +87,55 @@ def _safe_fix(result: RunResult, f: Finding) -> bool:
     return fix_safety(result, f) == "safe"
 
 
+_SGR = {Severity.ERROR: "1;31", Severity.WARNING: "33", Severity.INFO: "36"}
+
+
+def colored_line(f: Finding, fixable: bool = False) -> str:
+    """:func:`plain_line` with ANSI colour: the path bold, the severity in its colour, the
+    rule ID bold (``--color always`` in a pipe: coloured CI logs, same lines)."""
+    loc = f.location
+    mark = " \x1b[1;36m[*]\x1b[0m" if fixable else ""
+    where = printable(f"{loc.file}:{loc.line}:{loc.column}:")
+    return (
+        f"\x1b[1m{where}\x1b[0m \x1b[{_SGR[f.severity]}m{f.severity.value}\x1b[0m "
+        f"\x1b[1m{printable(f.rule)}\x1b[0m{mark} {printable(f.message)}"
+    )
+
+
 class TextReporter(Reporter):
+    """``path:line:col: severity rule-id message`` lines, or the grouped ``full`` layout when
+    the run decided on it (a terminal); colour is a separate option."""
+
     format_name = "text"
     description = "human-readable text (plain lines when not on a terminal)"
+    layout: str | None = None  # "full" / "concise": whatever the terminal decision said
 
     def finish(self, result: RunResult) -> None:
-        if not self.options.rich:
-            for f in result.findings:
-                self.out.write(plain_line(f, _safe_fix(result, f)) + "\n")
-                for line in related_lines(f):
-                    self.out.write(line + "\n")
-            if self.options.show_suppressed:
-                for f, s in sorted(result.suppressed_findings, key=lambda fs: fs[0].sort_key()):
-                    self.out.write(f"{plain_line(f)} (suppressed by {s.kind}: {s.reason})\n")
-            self.out.write(summary_line(result) + "\n")
-            return
-        from rich.console import Console  # only for terminal output
-        from rich.table import Table
-        from rich.text import Text
+        rich = self.options.rich if self.layout is None else self.layout == "full"
+        if rich:
+            from kubelint.reporters.text_rich import write_full
 
-        console = Console(
-            file=self.out,
-            force_terminal=True,
-            no_color=not self.options.color,
-            highlight=False,
-            soft_wrap=True,
-        )
-        for file, group in groupby(result.findings, key=lambda f: f.location.file):
-            console.print(Text(printable(file), style="bold underline"))
-            lines = (result.sources.get(file) or "").splitlines()
-            for f in group:
-                loc = f.location
-                head = Text(f"  {loc.line}:{loc.column} ")
-                head.append(f.severity.value, style=_STYLE[f.severity])
-                head.append(f" {f.rule} ", style="bold")
-                if _safe_fix(result, f):
-                    head.append("[*] ", style="bold cyan")
-                head.append(printable(f.message))
-                console.print(head)
-                if 0 < loc.line <= len(lines):
-                    src = printable(lines[loc.line - 1])
-                    console.print(Text(f"    {loc.line:>4} | {src}", style="dim"))
-                    console.print(Text(" " * (11 + loc.column - 1) + "^", style=_STYLE[f.severity]))
-                for line in related_lines(f):
-                    console.print(Text(f"  {line}", style="dim"))
-            console.print()
-        if self.options.show_suppressed and result.suppressed_findings:
-            console.print(Text("Suppressed", style="bold underline"))
+            write_full(self.out, result, self.options)
+            return
+        line = colored_line if self.options.color else plain_line
+        for f in result.findings:
+            self.out.write(line(f, _safe_fix(result, f)) + "\n")
+            for related in related_lines(f):
+                self.out.write(related + "\n")
+        if self.options.show_suppressed:
             for f, s in sorted(result.suppressed_findings, key=lambda fs: fs[0].sort_key()):
-                line = f"  {plain_line(f)} (suppressed by {s.kind}: {s.reason})"
-                console.print(Text(line, style="dim"))
-            console.print()
-        if result.findings:
-            table = Table(title="Findings by rule", show_edge=False)
-            table.add_column("rule")
-            table.add_column("severity")
-            table.add_column("count", justify="right")
-            counts = Counter((f.rule, f.severity) for f in result.findings)
-            for (rule, sev), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0])):
-                table.add_row(rule, Text(sev.value, style=_STYLE[sev]), str(n))
-            console.print(table)
-        console.print(summary_line(result))
+                self.out.write(f"{plain_line(f)} (suppressed by {s.kind}: {s.reason})\n")
+        if not self.options.quiet:
+            self.out.write(summary_line(result) + "\n")
+
+
+class FullReporter(TextReporter):
+    format_name = "full"
+    description = "text grouped by file with source lines and carets (also when piped)"
+    layout = "full"
+
+
+class ConciseReporter(TextReporter):
+    format_name = "concise"
+    description = "text, one path:line:col line per finding (also on a terminal)"
+    layout = "concise"
