@@ -15,6 +15,7 @@ import dataclasses
 import functools
 import inspect
 import json
+import os
 import sys
 import typing
 from collections.abc import Callable
@@ -163,7 +164,8 @@ app = typer.Typer(
 
 
 def _err(message: str) -> None:
-    sys.stderr.write(f"kubelint: {message}\n")
+    for line in message.splitlines() or [""]:
+        sys.stderr.write(f"kubelint: {line}\n")
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
@@ -175,17 +177,36 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
 
 def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a command: a user error prints its message and exits 2."""
+    """Run a command: a user error prints its message and exits 2; so does an internal error
+    (one line; the traceback with KUBELINT_DEBUG=1), whatever --exit-zero says."""
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
         except _user_errors() as exc:
             _err(str(exc))
             raise typer.Exit(2) from exc
+        except Exception as exc:
+            _internal_error(exc)
+            raise typer.Exit(2) from exc
 
     return run
+
+
+def _internal_error(exc: BaseException) -> None:
+    if os.environ.get("KUBELINT_DEBUG", "") not in ("", "0"):
+        import traceback
+
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    where = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    _err(
+        f"internal error: {where} (a bug in kubelint or a plugin; "
+        "set KUBELINT_DEBUG=1 for the traceback)"
+    )
 
 
 # --- options generated from kubelint/settings.py -------------------------------------------------
@@ -313,6 +334,14 @@ def _root(
     ] = False,
 ) -> None:
     """kubelint: a Kubernetes manifest linter."""
+
+
+def _rule_dirs(rules_dir: list[str] | None) -> list[Path]:
+    """The configuration's ``customRules`` and ``--rules-dir``: what `lint` would load."""
+    from kubelint.effective import load_file_config
+
+    cfg = _guarded(load_file_config)(Settings())
+    return [*cfg.custom_rules, *(Path(d) for d in rules_dir or [])]
 
 
 def _catalog(no_plugins: bool = False, extra_dirs: list[Path] | None = None) -> Any:
@@ -453,7 +482,7 @@ def rules_cmd(
     from kubelint.fix.spec import fix_kind
     from kubelint.messages import suggest
 
-    catalog = _catalog(no_plugins, [Path(d) for d in rules_dir or []])
+    catalog = _catalog(no_plugins, _rule_dirs(rules_dir))
     specs = sorted(catalog.rules.values(), key=lambda r: (r.category, r.id))
     if format == "json":
         data = [
@@ -494,7 +523,7 @@ def explain(
     from kubelint.explain import explain_text
     from kubelint.messages import suggest
 
-    catalog = _catalog(no_plugins, [Path(d) for d in rules_dir or []])
+    catalog = _catalog(no_plugins, _rule_dirs(rules_dir))
     spec = catalog.rules.get(rule_id)
     if spec is None:
         _err(f'unknown rule "{rule_id}"{suggest(rule_id, catalog.rules)}')
@@ -538,7 +567,14 @@ def server(
         raise typer.Exit(2) from exc
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # unwinds: a report being written is discarded, not cut
+
+
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app(prog_name="kubelint")
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ suggests the closest valid key or rule ID. Command-line flags override it.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
 import sys
@@ -47,6 +48,7 @@ class Exemption:
     path: str | None = None
     expires: str | None = None
     origin: str = ""  # file:line, for reports
+    base: str = ""  # directory of the config file: `path` globs are relative to it
 
 
 @dataclass
@@ -148,8 +150,12 @@ def _where(path: Path, positions: PositionIndex, pointer: str, at: str = "key") 
     return f"{path}:{line}:{column}"
 
 
-def load_config(path: Path, known_rules: Iterable[str] = ()) -> Config:
-    """Read and validate a config file; raise ConfigError with file:line and a suggestion."""
+def load_config(
+    path: Path, known_rules: Iterable[str] = (), known_profiles: Iterable[str] = ()
+) -> Config:
+    """Read and validate a config file; raise ConfigError naming every problem, each with
+    file:line:column and a suggestion. With the catalogue's rules (a mapping of rule ID to
+    ``RuleSpec``) and profile names, rule IDs, params and profiles are checked too."""
     try:
         _, loaded = read_yaml_file(path)
     except OSError as exc:
@@ -170,31 +176,85 @@ def load_config(path: Path, known_rules: Iterable[str] = ()) -> Config:
     schema = load_schema("config.schema.json")
     errors: list[Any] = []
     if not jsonschema_rs.validator_for(schema, validate_formats=False).is_valid(data):
-        import jsonschema  # pure Python, only to explain the error with its key and position
+        import jsonschema  # pure Python, only to explain the errors with keys and positions
 
         errors = sorted(
             jsonschema.Draft202012Validator(schema).iter_errors(data),
             key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
         )
-    if errors:
-        raise ConfigError(_describe(errors[0], path, positions, schema))
+    found: list[tuple[int, int, str]] = []  # every problem of the file, reported at once
+
+    def add(message: str) -> None:
+        where, _, _rest = message.partition(": ")
+        parts = where.rsplit(":", 2)
+        line, column = (int(parts[1]), int(parts[2])) if len(parts) == 3 else (0, 0)
+        found.append((line, column, message))
+
+    reported: set[tuple[str, ...]] = set()
+    for error in errors:
+        key = tuple(map(str, error.absolute_path))
+        if any(key[: len(done)] == done for done in reported):
+            continue  # one message per place: the outermost problem
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = _allowed_keys(error.schema)
+            pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in key)
+            for extra in (k for k in error.instance if k not in allowed):
+                where = _where(path, positions, join(pointer, extra))
+                add(f'{where}: unknown key "{extra}"{suggest(extra, allowed)}')
+                reported.add((*key, str(extra)))
+            continue
+        reported.add(key)
+        add(_describe(error, path, positions, schema))
+    specs = known_rules if isinstance(known_rules, Mapping) else {}
     known = set(known_rules)
-    if known:
-        for rid in data.get("rules") or {}:
+    if known and isinstance(data.get("rules"), dict):
+        for rid, conf in data["rules"].items():
             if rid not in known:
                 where = _where(path, positions, join("/rules", rid))
-                raise ConfigError(f'{where}: unknown rule "{rid}"{suggest(rid, known)}')
-        for i, ex in enumerate(data.get("exemptions") or []):
-            for j, rid in enumerate(ex.get("rules") or []):
-                if rid != "*" and rid not in known:
-                    where = _where(path, positions, join("/exemptions", i, "rules", j), "value")
-                    raise ConfigError(f'{where}: unknown rule "{rid}"{suggest(rid, known)}')
+                add(f'{where}: unknown rule "{rid}"{suggest(rid, known)}')
+            elif rid in specs and isinstance(conf, dict) and isinstance(conf.get("params"), dict):
+                for message in _params_problems(specs[rid], conf["params"], path, positions):
+                    add(message)
+    profile_names = set(known_profiles)
+    if profile_names and isinstance(data.get("profiles"), list):
+        for i, name in enumerate(data["profiles"]):
+            if isinstance(name, str) and name not in profile_names and name != "default":
+                where = _where(path, positions, join("/profiles", i), "value")
+                choices = {*profile_names, "default"}
+                add(f'{where}: unknown profile "{name}"{suggest(name, choices)}')
+    raw_exemptions: list[Any] = (
+        data["exemptions"] if isinstance(data.get("exemptions"), list) else []
+    )
+    for i, ex in enumerate(raw_exemptions):
+        if not isinstance(ex, dict):
+            continue
+        rules_list: list[Any] = ex["rules"] if isinstance(ex.get("rules"), list) else []
+        for j, rid in enumerate(rules_list):
+            if known and isinstance(rid, str) and rid != "*" and rid not in known:
+                where = _where(path, positions, join("/exemptions", i, "rules", j), "value")
+                add(f'{where}: unknown rule "{rid}"{suggest(rid, known)}')
+        expires = ex.get("expires")
+        if isinstance(expires, str) and ("exemptions", str(i), "expires") not in reported:
+            try:
+                dt.date.fromisoformat(expires)
+            except ValueError:
+                where = _where(path, positions, join("/exemptions", i, "expires"), "value")
+                add(f"{where}: exemptions.{i}.expires: invalid date {expires} (YYYY-MM-DD)")
     version = data.get("kubernetesVersion")
     if isinstance(version, float):
         where = _where(path, positions, "/kubernetesVersion", "value")
-        raise ConfigError(
-            f'{where}: kubernetesVersion {version} is a number; quote it ("1.30" unquoted is 1.3)'
-        )
+        add(f'{where}: kubernetesVersion {version} is a number; quote it ("1.30" unquoted is 1.3)')
+    elif isinstance(version, str):
+        from kubelint.options import UsageError, parse_kubernetes_version
+
+        try:
+            parse_kubernetes_version(version)
+        except UsageError as exc:
+            where = _where(path, positions, "/kubernetesVersion", "value")
+            add(f"{where}: kubernetesVersion: {str(exc).removeprefix('invalid ')}")
+    if found:
+        found.sort(key=lambda p: (p[0], p[1]))
+        raise ConfigError("\n".join(message for _, _, message in found))
     base = path.parent
     exemptions = [
         Exemption(
@@ -205,8 +265,9 @@ def load_config(path: Path, known_rules: Iterable[str] = ()) -> Config:
             name=ex.get("name"),
             container=ex.get("container"),
             path=ex.get("path"),
-            expires=ex.get("expires"),
+            expires=None if ex.get("expires") is None else str(ex.get("expires")),
             origin=_where(path, positions, join("/exemptions", i)),
+            base=str(path.parent.absolute()),
         )
         for i, ex in enumerate(data.get("exemptions") or [])
     ]
@@ -219,7 +280,10 @@ def load_config(path: Path, known_rules: Iterable[str] = ()) -> Config:
         paths=[str(base / p) for p in data.get("paths") or []],
         exclude=list(data.get("exclude") or []),
         profiles=list(data.get("profiles") or []),
-        rules={k: dict(v) for k, v in (data.get("rules") or {}).items()},
+        rules={
+            k: {"enabled": v} if isinstance(v, bool) else dict(v)
+            for k, v in (data.get("rules") or {}).items()
+        },
         exemptions=exemptions,
         custom_rules=_custom_rules(data.get("customRules") or [], path, positions),
         foreign_suppressions=bool(data.get("foreignSuppressions", True)),
@@ -258,7 +322,123 @@ def _describe(
             return f'{where}: unknown key "{key}"{suggest(key, allowed)}'
     where = _where(path, positions, pointer, "value")
     field_name = ".".join(str(p) for p in err.absolute_path) or "(top level)"
-    return f"{where}: {field_name}: {err.message}"
+    return f"{where}: {field_name}: {_wording(err)}"
+
+
+_JSON_TYPES = {
+    dict: "a mapping",
+    list: "a list",
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    type(None): "null",
+}
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, (dict, list)):
+        return _JSON_TYPES[type(value)]
+    return str(value)
+
+
+def _wording(err: jsonschema.ValidationError | _SchemaError) -> str:
+    """The problem in plain words (no Python reprs)."""
+    value = err.instance
+    rule_value: Any = err.validator_value
+    if err.validator == "type":
+        expected = rule_value
+        names = expected if isinstance(expected, list) else [expected]
+        wanted = " or ".join(
+            {"object": "a mapping", "array": "a list"}.get(str(n), f"a {n}") for n in names
+        )
+        got = _JSON_TYPES.get(type(value), type(value).__name__)
+        shown = "" if isinstance(value, (dict, list)) or value is None else f" {_show(value)}"
+        return f"expected {wanted}, got {got}{shown}"
+    if err.validator == "enum":
+        options = list(rule_value)
+        choices = ", ".join(_show(c) for c in options)
+        close = suggest(str(value), [str(c) for c in options])
+        return f"{_show(value)} is not one of {choices}{close}"
+    if err.validator == "pattern":
+        return f"{_show(value)} does not have the expected form ({rule_value})"
+    if err.validator == "required":
+        missing = [k for k in rule_value if isinstance(value, dict) and k not in value]
+        return f'missing required key "{missing[0]}"' if missing else err.message
+    if err.validator in ("minItems", "minLength") and not value:
+        return "must not be empty"
+    return err.message
+
+
+@dataclass(frozen=True)
+class _SchemaError:
+    """A jsonschema-rs error in the shape :func:`_wording` reads (keyword, value, instance)."""
+
+    validator: str
+    validator_value: Any
+    instance: Any
+    message: str
+
+
+def _at(schema: Any, schema_path: Iterable[Any]) -> Any:
+    node = schema
+    for part in schema_path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _params_problems(
+    spec: Any, params: Mapping[str, Any], path: Path, positions: PositionIndex
+) -> list[str]:
+    """A rule's params checked against its params schema, each problem at its position.
+
+    The compiled validator (linear-time regex engine, local references only) both checks and
+    explains: a params schema comes from a repository under review, so no backtracking engine
+    may ever see its patterns (hardening R20)."""
+    from kubelint.schema_compile import SchemaCompileError, compile_schema
+
+    schema = spec.params_schema
+    base = join("/rules", spec.id, "params")
+    if not schema:
+        return [f"{_where(path, positions, base)}: rule {spec.id} takes no params"]
+    merged = {**spec.default_params(), **params}
+    try:
+        validator = compile_schema(dict(schema))
+    except SchemaCompileError as exc:
+        return [f"{_where(path, positions, base)}: rule {spec.id}: invalid params schema: {exc}"]
+    out = []
+    errors = sorted(
+        validator.iter_errors(merged),
+        key=lambda e: (len(e.instance_path), list(map(str, e.instance_path))),
+    )
+    for error in errors:
+        instance_path = list(error.instance_path)
+        key = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in instance_path)
+        schema_path = list(error.schema_path)
+        keyword = str(schema_path[-1]) if schema_path else ""
+        if keyword == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = _allowed_keys(_at(schema, schema_path[:-1]))
+            for extra in (k for k in error.instance if k not in allowed):
+                where = _where(path, positions, base + key + join("", extra))
+                out.append(
+                    f'{where}: rule {spec.id}: unknown param "{extra}"{suggest(extra, allowed)}'
+                )
+            continue
+        where = _where(path, positions, base + key, "value")
+        name = ".".join(["params", *map(str, instance_path)])
+        value = _at(schema, schema_path)
+        shaped = _SchemaError(keyword, value, error.instance, str(error.message))
+        out.append(f"{where}: rule {spec.id}: {name}: {_wording(shaped)}")
+    return out
 
 
 def _allowed_keys(schema: Any) -> list[str]:

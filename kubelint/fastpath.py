@@ -13,7 +13,6 @@ help, the other commands and every error message come from it.
 from __future__ import annotations
 
 import functools
-import sys
 import typing
 from typing import Any
 
@@ -107,12 +106,12 @@ def _flag_names() -> frozenset[str]:
 
 def run_lint(settings: Settings) -> int:
     """``kubelint lint`` for parsed settings: the exit code (as the typer command gives it)."""
-    from kubelint.runner import RunError, lint
+    from kubelint.runner import RunError, err, lint
 
     try:
         return lint(settings)
     except (RunError, SettingsError) as exc:
-        sys.stderr.write(f"kubelint: {exc}\n")
+        err(str(exc))  # every line prefixed (configuration errors come several at once)
         return 2
     except KeyboardInterrupt:
         return 130

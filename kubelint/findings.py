@@ -114,7 +114,7 @@ def fingerprint(rule: str, ref: ObjectRef | None, path: str | None, extra: str =
         ident = f"{rule}|{extra}"
     else:
         ident = f"{rule}|{ref.group}|{ref.kind}|{ref.namespace or ''}|{ref.name}|{path or ''}"
-    return hashlib.sha256(ident.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @dataclass

@@ -14,6 +14,10 @@ import sys
 from kubelint import __version__
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     args = sys.argv[1:]
     if args == ["--version"]:
@@ -21,7 +25,12 @@ def main() -> None:
         sys.stdout.flush()
         return
     if args[:1] == ["lint"]:
+        import signal
+
         from kubelint import fastpath
+
+        # SIGTERM unwinds like Ctrl-C: a report being written is discarded, never left cut
+        signal.signal(signal.SIGTERM, _terminate)
 
         settings = fastpath.parse_lint(args[1:])
         if settings is not None:

@@ -15,9 +15,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from kubelint.lib.labels import DOES_NOT_EXIST, EXISTS, IN, NOT_IN, Selector
-from kubelint.loader import first_problem, read_yaml_file
 from kubelint.model import K8sObject, PodSpec, get_path
-from kubelint.resources import package_data
+from kubelint.resources import package_table
 
 POD_OWNERS_FILE = "pod-owners.yaml"
 _WORKLOAD = "\x00workload"  # marks a unit holding a pod template (LintSet.knows)
@@ -371,16 +370,9 @@ def is_custom_group(group: str) -> bool:
 @cache
 def _pod_owner_table() -> tuple[dict[tuple[str, str], str], frozenset[tuple[str, str]]]:
     """((group, kind) -> labels pointer, (group, kind or "*") that never create pods)."""
-    _, loaded = read_yaml_file(package_data(POD_OWNERS_FILE))
-    p = first_problem(loaded)
-    if (
-        p is not None
-        or len(loaded.documents) != 1
-        or not isinstance(loaded.documents[0].data, dict)
-    ):
-        where = f":{p.line}: {p.message}" if p is not None else ": not one mapping"
-        raise ValueError(f"{POD_OWNERS_FILE}{where}")
-    data = loaded.documents[0].data
+    data = package_table(POD_OWNERS_FILE)
+    if not isinstance(data, dict):
+        raise ValueError(f"{POD_OWNERS_FILE}: not one mapping")
     labels: dict[tuple[str, str], str] = {}
     for row in data.get("podLabels") or ():
         for kind in row["kinds"]:

@@ -16,11 +16,22 @@ class UsageError(Exception):
 
 
 def parse_kubernetes_version(text: str) -> versions.Version:
-    """``--kubernetes-version`` / ``kubernetesVersion``; UsageError (exit 2) when malformed."""
+    """``--kubernetes-version`` / ``kubernetesVersion`` within the versions kubelint knows (1.0
+    up to the pinned newest minor); UsageError (exit 2) naming the form or the range otherwise."""
+    newest = versions.format_version(versions.DEFAULT)
+    shown = text if len(text) <= 40 else text[:40] + "…"
+    if len(text) > 40:  # never hand thousands of digits to int()
+        raise UsageError(f'invalid Kubernetes version "{shown}": expected MAJOR.MINOR, e.g. 1.33')
     try:
-        return versions.parse(text)
+        version = versions.parse(text)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
+    if version[0] != 1 or version > versions.DEFAULT:
+        raise UsageError(
+            f'unknown Kubernetes version "{shown}": kubelint knows 1.0 to {newest} '
+            f"(the newest it knows is {newest})"
+        )
+    return version
 
 
 @dataclass

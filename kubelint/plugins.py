@@ -82,6 +82,8 @@ class Plugins:
         for impl in reversed(self.manager.hook.kubelint_reporters.get_hookimpls()):
             returned = cast("Mapping[str, Any]", _call_hook(impl) or {})
             for name in returned:
+                if not name:  # "" is no format (an abstract base class, a plugin's mistake)
+                    continue
                 where = returned.origin(name) if isinstance(returned, LazyMap) else None
                 if where is not None:
                     found.add_lazy(name, *where)

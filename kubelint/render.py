@@ -330,6 +330,7 @@ def _kustomize_tree(
     for root in explicit:
         covered |= found.owned(root)
     built: list[Source] = []
+    built_roots: dict[Path, str] = {d: display_name(Path(d)) for d in explicit}
     roots = [r for r in found.roots if r not in explicit]
     if opts.no_kustomize or not roots:
         pass
@@ -353,6 +354,7 @@ def _kustomize_tree(
                 errors.append(str(exc))
                 continue
             covered |= found.owned(root)
+            built_roots[root] = found.shown(root)
     kept: list[Source] = []
     for s in sources:
         real = Path(os.path.realpath(s.path)) if s.path is not None else None
@@ -366,5 +368,10 @@ def _kustomize_tree(
             fills = found.fills_for(real)
             if fills is not None:
                 s = dataclasses.replace(s, kustomize_fills=fills)
+            home = next((built_roots[d] for d in real.parents if d in built_roots), None)
+            if home is not None:
+                # a file beside a built kustomization that it does not name: what it relates
+                # to is deployed through that build, so it is not judged against other files
+                s = dataclasses.replace(s, lint_set=f"kustomize-dir:{home}")
         kept.append(s)
     return kept + built, notes

@@ -7,15 +7,18 @@ problem the user can fix is raised as ``RunError`` (exit code 2 with its message
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from kubelint.effective import Effective, effective
+from kubelint.reportfile import STDOUT, ReportPathError, check_paths, is_manifest, write_atomic
 from kubelint.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -35,7 +38,8 @@ class RunError(Exception):
 
 
 def err(message: str) -> None:
-    sys.stderr.write(f"kubelint: {message}\n")
+    for line in message.splitlines() or [""]:
+        sys.stderr.write(f"kubelint: {line}\n")
 
 
 @dataclass
@@ -79,7 +83,10 @@ def _parse_reports(values: list[str], reporters: Mapping[str, Any]) -> list[tupl
         if not sep or not path:
             raise RunError(f'--report expects FORMAT=PATH, got "{value}"')
         if fmt not in reporters:
-            raise RunError(f'unknown report format "{fmt}"{suggest(fmt, reporters)}')
+            raise RunError(
+                f'unknown report format "{fmt}"{suggest(fmt, reporters)}'
+                f"; formats: {', '.join(sorted(reporters))}"
+            )
         out.append((fmt, path))
     return out
 
@@ -127,17 +134,20 @@ def prepare(settings: Settings) -> Prepared:
     eff = effective_settings(settings)
     cfg = eff.config
     catalog = load_catalog(settings.no_plugins, eff.rule_dirs)
-    if cfg.path is not None and cfg.rules:
-        try:
-            load_config(cfg.path, catalog.rules)  # now that custom rules are known
+    if cfg.path is not None:
+        try:  # again, now that custom rules are known: rule IDs, params and profiles
+            load_config(cfg.path, catalog.rules, catalog.profiles)
         except ConfigError as exc:
             raise RunError(str(exc)) from exc
     try:
-        if settings.format not in catalog.reporters:
+        if settings.format is not None and settings.format not in catalog.reporters:
             raise UsageError(
                 f'unknown format "{settings.format}"{suggest(settings.format, catalog.reporters)}'
+                f"; formats: {', '.join(sorted(catalog.reporters))}"
             )
         reports = _parse_reports(settings.reports, catalog.reporters)
+        if settings.format is not None and any(path == STDOUT for _, path in reports):
+            raise UsageError("--format and --report FORMAT=- both write to standard output")
         crds, crd_errors = load_crd_files(settings.crd)
         if crd_errors:
             raise UsageError("; ".join(crd_errors))
@@ -273,6 +283,14 @@ def _run(
     for message in render_notes:
         err(message)
     skipped, errors = [*skipped, *more_skipped], [*errors, *render_errors]
+    input_paths = [
+        s.path for s in sources if s.path is not None and is_manifest(s.path, s.data or b"")
+    ]
+    input_paths += [Path(p) for p in paths if p != STDOUT]
+    try:
+        check_paths(prep.reports, input_paths)
+    except ReportPathError as exc:
+        raise RunError(str(exc)) from exc
     kept = []
     for source in sources:
         reason = _exclusion(prep, source) if source.mapper is not None else None
@@ -310,10 +328,29 @@ def _run(
     return result, errors, suppressor
 
 
+def _reconfigure_streams() -> None:
+    """Never crash on a name the output encoding cannot carry (non-UTF-8 file names, an ASCII
+    locale): escape it instead."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a detached or closed stream
+                reconfigure(errors="backslashreplace")
+
+
+def _stdout_format(prep: Prepared) -> str:
+    to_stdout = [fmt for fmt, path in prep.reports if path == STDOUT]
+    if to_stdout:
+        return to_stdout[0]
+    return prep.eff.flags.format or "text"
+
+
 def lint(settings: Settings) -> int:
     """``kubelint lint``: report on stdout and to --report files; the exit code."""
     from kubelint.reporters import ReportOptions
+    from kubelint.terminal import stdout_options
 
+    _reconfigure_streams()
     if settings.list_files:
         return list_files(settings)
     prep = prepare(settings)
@@ -324,7 +361,8 @@ def lint(settings: Settings) -> int:
         fix_failed = fix_files(prep, "write", settings.unsafe_fixes, report=False) == 2
     inputs: list[Source] = []
     # Machine reports carry the edits of each fix themselves.
-    formats = (settings.format, *(fmt for fmt, _ in prep.reports))
+    stdout_format = _stdout_format(prep)
+    formats = (stdout_format, *(fmt for fmt, _ in prep.reports))
     show_fixes = "json" in formats or "sarif" in formats
     result, errors, suppressor = run(prep, inputs, plan_fixes=show_fixes)
     if show_fixes:
@@ -332,32 +370,46 @@ def lint(settings: Settings) -> int:
             _report_fixes(prep, result, inputs)
     if fix_failed:
         errors.append("some fixes could not be written")
-    for message in errors:
-        err(message)
+    result.errors[:0] = errors  # input and render errors first: every report says the run failed
     for message in result.errors:
         err(message)
 
-    from kubelint.terminal import stdout_options
-
     reporters = prep.catalog.reporters
-    if not settings.silent:
-        if settings.statistics:
-            _write_statistics(prep, result)
-        else:
-            options = stdout_options(settings)
-            reporters[settings.format](sys.stdout, options).report(result)
-        sys.stdout.flush()
+    write_failed = False
+    # Files first: they are complete whatever happens to stdout (a closed pipe, ...).
     for fmt, path in prep.reports:
+        if path == STDOUT:
+            continue
+        reporter = reporters[fmt]
+
+        def write(fh: IO[str], reporter: Any = reporter) -> None:
+            reporter(fh, ReportOptions(show_suppressed=settings.show_suppressed)).report(result)
+
         try:
-            with open(path, "w", encoding="utf-8") as fh:
-                reporters[fmt](fh, ReportOptions(show_suppressed=settings.show_suppressed)).report(
-                    result
-                )
-        except OSError as exc:
-            err(f"cannot write report {path}: {exc.strerror or exc}")
-            errors.append(path)
+            write_atomic(Path(path), write)
+        except (OSError, ReportPathError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            err(f"cannot write report {path}: {reason}")
+            write_failed = True
+    if not settings.silent:
+        try:
+            if settings.statistics:
+                _write_statistics(prep, result)
+            else:
+                reporters[stdout_format](sys.stdout, stdout_options(settings)).report(result)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader stopped reading (`| head`): not an error of the run. Point stdout at
+            # devnull so that the interpreter's final flush does not fail again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, sys.stdout.fileno())
+            except (OSError, ValueError):  # pragma: no cover - stdout without a descriptor
+                pass
+            finally:
+                os.close(devnull)
     _notices(prep, result, suppressor)  # after the report: the last thing on a terminal
-    code = exit_code(result, prep.eff.fail_on, bool(errors or result.errors))
+    code = exit_code(result, prep.eff.fail_on, bool(result.errors) or write_failed)
     if settings.fail_if_empty and result.objects == 0:
         err("no Kubernetes objects found to lint (--fail-if-empty)")
         code = 2
@@ -374,7 +426,7 @@ def _notices(prep: Prepared, result: RunResult, suppressor: Suppressor) -> None:
         return
     for message in result.notices:
         err(message)
-    if result.not_validated and settings.format == "text" and not settings.statistics:
+    if result.not_validated and _stdout_format(prep) == "text" and not settings.statistics:
         err(not_validated_summary(result.not_validated))
     if settings.verbose:
         for s in result.skipped:
@@ -388,7 +440,7 @@ def _write_statistics(prep: Prepared, result: RunResult) -> None:
     from kubelint.terminal import write_statistics
 
     summaries = {rid: spec.summary for rid, spec in prep.catalog.rules.items()}
-    fmt = "json" if prep.eff.flags.format == "json" else "text"
+    fmt = "json" if _stdout_format(prep) == "json" else "text"
     write_statistics(sys.stdout, result, fmt, summaries)
 
 

@@ -33,6 +33,9 @@ _ALL = frozenset({LINT, BASELINE, SHOW, FIX})
 
 FAIL_ON = (*(s.value for s in Severity), "never")  # every severity, most severe first
 COLOR = ("auto", "always", "never")
+# the built-in report formats, for --format's help (tests/test_cli_everyday.py keeps it in step
+# with kubelint/reporters/; plugins add theirs, which `kubelint plugins` lists)
+FORMATS = ("text", "full", "concise", "json", "sarif", "junit", "github", "gitlab")
 DEFAULT_FAIL_ON = "warning"
 
 # Help panels (the groups of `kubelint lint --help`).
@@ -120,10 +123,9 @@ class Settings:
         panel=FIXES,
     )
     # --- output
-    format: str = flag(
+    format: str | None = flag(
         "--format",
-        help="Report format on stdout.",
-        default="text",
+        help=f"Report format on stdout: {', '.join(FORMATS)}, or a plugin's.",
         metavar="FORMAT",
         panel=OUTPUT,
     )

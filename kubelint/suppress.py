@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -17,9 +18,8 @@ from typing import Any
 
 from kubelint.config import Exemption
 from kubelint.findings import Finding
-from kubelint.loader import read_yaml_file
 from kubelint.model import K8sObject
-from kubelint.resources import package_data
+from kubelint.resources import package_table
 
 IGNORE = "kubelint.io/ignore"
 IGNORE_PREFIX = "kubelint.io/ignore-"
@@ -40,10 +40,7 @@ class Suppression:
 @cache
 def foreign_table() -> dict[str, dict[str, tuple[str, ...]]]:
     """{tool: {their check name: (kubelint rule IDs, ...)}} from data/foreign-suppressions.yaml."""
-    path = package_data("foreign-suppressions.yaml")
-    text, loaded = read_yaml_file(path)
-    assert text is not None
-    data = loaded.documents[0].data
+    data = package_table("foreign-suppressions.yaml")
     table: dict[str, dict[str, tuple[str, ...]]] = {}
     for tool, mapping in (data.get("tools") or {}).items():
         checks = mapping.get("checks") or {}
@@ -224,7 +221,7 @@ class Suppressor:
                 finding.container and fnmatch.fnmatchcase(finding.container, ex.container)
             ):
                 continue
-            if ex.path and not fnmatch.fnmatchcase(finding.location.file, ex.path):
+            if ex.path and not _path_matches(finding.location.file, ex.path, ex.base):
                 continue
             self.used.add(key)
             return Suppression("exemption", ex.reason, ex.origin)
@@ -232,3 +229,14 @@ class Suppressor:
 
     def unused(self) -> list[str]:
         return sorted(desc for key, desc in self.seen.items() if key not in self.used)
+
+
+def _path_matches(file: str, pattern: str, base: str) -> bool:
+    """An exemption's ``path:`` glob, relative to its config file's directory (whatever the
+    current directory is); a config without a file matches the displayed path."""
+    if not base:
+        return fnmatch.fnmatchcase(file, pattern)
+    if file == "-":
+        return False
+    rel = os.path.relpath(os.path.abspath(file), base).replace(os.sep, "/")
+    return not rel.startswith("../") and fnmatch.fnmatchcase(rel, pattern)

@@ -259,3 +259,14 @@ def test_lint_help_is_grouped_in_panels() -> None:
     output = out[out.index("Output:") + 1 : out.index("Rule selection:")]
     assert any(line.startswith("  -q, --quiet") for line in output)
     assert any(line.startswith("  --statistics") for line in output)
+
+
+def test_format_help_lists_the_built_in_formats() -> None:
+    from kubelint.settings import FORMATS
+
+    plugins = run_cli("plugins", "--no-plugins").stdout.splitlines()[-1]
+    assert plugins == f"formats: {', '.join(sorted(FORMATS))}"
+    help_text = " ".join(run_cli("lint", "-h").stdout.split())
+    assert f"--format FORMAT Report format on stdout: {', '.join(FORMATS)}, or a plugin's." in (
+        help_text
+    )

@@ -208,3 +208,98 @@ def test_files_named_alone_are_not_built_but_know_their_kustomization(in_root: P
     assert _found(run) == expectations(FIXTURES / "kustomize-plain", ROOT)
     assert not any("build" in f for f in run.json()["findings"])
     assert NO_BUILDER_NOTE not in run.stderr
+
+
+@needs_builder
+def test_file_beside_a_built_kustomization_is_not_judged_against_other_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dev-tilt/ui-service.yaml in argo-cd: a Service next to a kustomization that does not
+    list it, selecting the pods of a Deployment the kustomization builds. The Deployment is
+    linted through the build only, so the Service must not be "selects nothing" because some
+    other application's workloads are in the plain files."""
+    deploy = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ui}\nspec:\n"
+        "  selector: {matchLabels: {app: ui}}\n"
+        "  template:\n    metadata: {labels: {app: ui}}\n"
+        "    spec: {containers: [{name: ui, image: 'ui:1.0'}]}\n"
+    )
+    app = tmp_path / "dev"
+    app.mkdir()
+    (app / "kustomization.yaml").write_text("namespace: dev\nresources: [ui-deployment.yaml]\n")
+    (app / "ui-deployment.yaml").write_text(deploy)
+    (app / "ui-service.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: ui}\nspec:\n  selector: {app: ui}\n"
+        "  ports: [{port: 80}]\n"
+    )
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "web.yaml").write_text(
+        deploy.replace("ui", "web").replace("metadata: {name: web}", "metadata: {name: web, "
+        "namespace: default}")
+    )  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    run = run_cli("lint", ".", "--only", "service-selects-nothing", "--format", "json")
+    assert run.json()["findings"] == []
+    # without the kustomization the Service is judged with the other files, as before
+    (app / "kustomization.yaml").unlink()
+    (app / "ui-deployment.yaml").unlink()
+    run = run_cli("lint", ".", "--only", "service-selects-nothing", "--format", "json")
+    assert [(f["file"], f["line"]) for f in run.json()["findings"]] == [("dev/ui-service.yaml", 5)]
+
+
+@needs_builder
+def test_field_removed_or_item_added_by_a_patch_points_at_the_patch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """argo-cd dev-tilt removes containers' securityContext with a JSON 6902 `remove`; redis-ha
+    adds an init container with a patch: the findings on what they leave out point at the
+    patch, not at the base's (fine) securityContext or the list the item was added to."""
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "kustomization.yaml").write_text("resources: [deploy.yaml]\n")
+    (base / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+        "  selector: {matchLabels: {app: web}}\n"
+        "  template:\n"
+        "    metadata: {labels: {app: web}}\n"
+        "    spec:\n"
+        "      containers:\n"
+        "        - name: web\n"
+        "          image: web:1.0\n"
+        "          resources: {limits: {memory: 1Gi}}\n"
+        "          securityContext:\n"
+        "            readOnlyRootFilesystem: true\n"
+    )
+    dev = tmp_path / "dev"
+    dev.mkdir()
+    (dev / "kustomization.yaml").write_text(
+        "resources: [../base]\n"
+        "patches:\n"
+        "  - target: {kind: Deployment, name: web}\n"
+        "    patch: |-\n"
+        "      - op: remove\n"
+        "        path: /spec/template/spec/containers/0/securityContext\n"
+        "  - path: sidecar.yaml\n"
+    )
+    (dev / "sidecar.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+        "  template:\n"
+        "    spec:\n"
+        "      initContainers:\n"
+        "        - name: debug\n"
+        "          image: debug:1.0\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    run = run_cli(
+        "lint", "--kustomize", "dev", "--format", "json",
+        "--only", "writable-root-filesystem", "--only", "missing-memory-limit",
+    )  # fmt: skip
+    got = {(f["rule"], f["container"], f["file"], f["line"]) for f in run.json()["findings"]}
+    assert got == {
+        # the `path:` of the remove operation (line 6 of dev/kustomization.yaml)
+        ("writable-root-filesystem", "web", "dev/kustomization.yaml", 6),
+        # the init container the strategic-merge patch adds
+        ("writable-root-filesystem", "debug", "dev/sidecar.yaml", 8),
+        ("missing-memory-limit", "debug", "dev/sidecar.yaml", 8),
+    }

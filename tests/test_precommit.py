@@ -66,6 +66,46 @@ spec:
         privileged: true
 """
 
+BAD_JSON = """\
+{"apiVersion": "v1", "kind": "Pod",
+ "metadata": {"name": "json-debug", "namespace": "shop"},
+ "spec": {"containers": [{"name": "shell", "image": "busybox:1.36.1",
+                          "securityContext": {"privileged": true}}]}}
+"""
+
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector:
+    app: web
+  ports:
+    - port: 80
+"""
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27.0
+"""
+
 
 GIT_CONFIG = (
     *("-c", "user.name=kubelint tests", "-c", "user.email=tests@kubelint.invalid"),
@@ -99,7 +139,8 @@ def make_project(where: Path, files: dict[str, str]) -> Path:
     pull request would commit them; "b.yaml" there becomes a baseline of deploy/bad.yaml)."""
     (where / "deploy").mkdir(parents=True)
     for name, text in files.items():
-        target = where / name if name.startswith("--") else where / "deploy" / name
+        top = name.startswith(("--", "."))  # option-like names and .kubelint.yaml
+        target = where / name if top else where / "deploy" / name
         target.write_text(text, encoding="utf-8")
     if any(name.startswith("--") for name in files):
         subprocess.run(
@@ -130,6 +171,14 @@ SCENARIOS: dict[str, tuple[dict[str, str], str | None, list[str] | None]] = {
         None,
     ),
 }
+# newcomer #7: JSON manifests are linted by both hooks.
+SCENARIOS["json-manifest-changed"] = ({"pod.json": BAD_JSON}, None, ["deploy/pod.json"])
+# newcomer #8: kubelint-files never assumes the changed files are the whole application.
+SCENARIOS["partial-commit-with-complete"] = (
+    {".kubelint.yaml": "complete: true\n", "service.yaml": SERVICE, "web.yaml": DEPLOYMENT},
+    "kubelint-files",
+    ["deploy/service.yaml"],
+)
 HOOK_STATUS = re.compile(r"^(kubelint(?: \(changed files\))?)\.+(Passed|Failed)\s*$", re.MULTILINE)
 
 
@@ -220,3 +269,17 @@ def test_a_file_named_like_an_option_is_a_file(outcomes: dict[str, Outcome]) -> 
     assert run.returncode == 1, run.output
     assert run.statuses() == {"kubelint (changed files)": "Failed"}
     assert "deploy/bad.yaml:11:21: error privileged-container" in run.output
+
+
+def test_hooks_lint_json_manifests(outcomes: dict[str, Outcome]) -> None:
+    run = outcomes["json-manifest-changed"]
+    assert run.returncode == 1, run.output
+    assert run.statuses() == {"kubelint": "Failed", "kubelint (changed files)": "Failed"}
+    assert "deploy/pod.json:4:61: error privileged-container" in run.output
+
+
+def test_changed_files_are_never_a_complete_application(outcomes: dict[str, Outcome]) -> None:
+    run = outcomes["partial-commit-with-complete"]
+    assert run.returncode == 0, run.output
+    assert run.statuses() == {"kubelint (changed files)": "Passed"}
+    assert "service-selects-nothing" not in run.output

@@ -139,17 +139,32 @@ def test_stdout_report_is_clean_with_warnings_on_stderr(fmt: str, tmp_path: Path
     )
     assert proc.returncode == 2  # the missing file is an I/O error
     assert "missing.yaml" in proc.stderr and "templated.yaml" in proc.stderr
-    assert "missing.yaml" not in proc.stdout and "skipped templated.yaml" not in proc.stdout
-    if fmt in ("json", "sarif", "gitlab"):
-        json.loads(proc.stdout)
+    assert "skipped templated.yaml" not in proc.stdout
+    # The report itself records that the run failed, naming the missing path.
+    if fmt == "json":
+        assert json.loads(proc.stdout)["errors"] == [
+            {"message": "missing.yaml: no such file or directory"}
+        ]
+    elif fmt == "sarif":
+        (invocation,) = json.loads(proc.stdout)["runs"][0]["invocations"]
+        assert invocation["executionSuccessful"] is False
+        assert "missing.yaml" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+    elif fmt == "gitlab":
+        blocker = json.loads(proc.stdout)[0]
+        assert blocker["severity"] == "blocker" and blocker["location"]["path"] == "missing.yaml"
     elif fmt == "junit":
-        ET.fromstring(proc.stdout.encode("utf-8"))
+        root = ET.fromstring(proc.stdout.encode("utf-8"))
+        assert root.get("errors") == "1"
+        assert "missing.yaml" in (root.find(".//error").get("message") or "")  # type: ignore[union-attr]
     elif fmt == "github":
-        assert all(line.startswith("::") for line in proc.stdout.splitlines()[:-1])
+        lines = proc.stdout.splitlines()
+        assert all(line.startswith("::") for line in lines[:-1])
+        assert lines[0].startswith("::error title=kubelint error::missing.yaml")
     else:
         *lines, summary = proc.stdout.splitlines()
         assert lines and all(line.startswith("app.yaml:") for line in lines)
-        assert "1 skipped" in summary
+        assert "1 skipped" in summary and "run FAILED: 1 error" in summary
+        assert "missing.yaml" not in proc.stdout
 
 
 def test_github_action_runs_kubelint_with_sarif(in_root: Path, tmp_path: Path) -> None:

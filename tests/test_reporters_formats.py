@@ -172,9 +172,18 @@ def test_github_annotations(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     run = run_cli("lint", ".", "--format", "github")
     assert run.exit_code == 1
-    findings = json_findings(".")
+    rank = {"error": 0, "warning": 1, "info": 2}
+    # Errors first: GitHub shows only ten annotations of each level.
+    findings = sorted(json_findings("."), key=lambda f: rank[f["severity"]])
     lines = run.stdout.splitlines()
-    assert len(lines) == len(findings) + 1  # one command per finding, then the summary line
+    warnings = sum(1 for f in findings if f["severity"] == "warning")
+    assert warnings > 10
+    # one command per finding, a notice about the annotations GitHub hides, the summary line
+    assert len(lines) == len(findings) + 2
+    assert lines[-2] == (
+        "::notice title=kubelint::GitHub shows 10 annotations of each level; "
+        f"{warnings - 10} warning more are in the job log and the SARIF/JSON reports"
+    )
     assert "error" in lines[-1] and "warning" in lines[-1]
     levels = {"error": "error", "warning": "warning", "info": "notice"}
     for line, f in zip(lines, findings, strict=False):

@@ -314,3 +314,24 @@ def test_no_progress_when_stderr_is_not_a_terminal_or_quiet() -> None:
     assert "collecting" not in piped.stderr and "linting" not in piped.stderr
     quiet = run("lint", DEMO, "-q", "--color", "never", stderr_tty=True, env=env)
     assert "collecting" not in quiet.stdout and "linting" not in quiet.stdout
+
+
+@pytest.mark.parametrize("columns", [60, 120])
+def test_caret_counts_wide_characters_as_two_cells(columns: int, tmp_path: Path) -> None:
+    (tmp_path / "cjk.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\n"
+        'spec: {containers: [{name: "日本語日本語", image: "nginx:latest"}]}\n',
+        encoding="utf-8",
+    )
+    args = ("lint", "cjk.yaml", "--only", "latest-tag", "--color", "never")
+    out = run(*args, columns=columns, cwd=tmp_path)
+    lines = out.stdout.splitlines()
+    row = next(n for n, line in enumerate(lines) if line.startswith("       4 | "))
+    caret = lines[row + 1].index("^")
+    from rich.cells import cell_len
+
+    source = lines[row]
+    # the character under the caret: the one whose cells start at the caret's cell
+    at = next(i for i in range(len(source)) if cell_len(source[:i]) == caret)
+    assert source[at:].startswith('"nginx:latest"')
+    assert all(cell_len(line) <= columns for line in lines)

@@ -130,6 +130,18 @@ class KustomizeMapper(Mapper):
                 and get_path(doc.data, src_pointer) != rendered
             )
         )
+        # absent from the build but written in the resource (a patch removed it), or inside a
+        # list item the resource does not have (a patch added the item): only patches did that
+        removed = not present and complete and src_pointer in doc.positions
+        added = (
+            not present
+            and not complete
+            and any(t.isdigit() for t in split(pointer)[len(split(src_pointer)) :])
+        )
+        if removed or added:
+            found = self._changer(path, obj, pointer, patches_only=True)
+            if found is not None:
+                return found
         if changed:
             found = self._changer(path, obj, pointer)
             if found is not None:
@@ -140,32 +152,39 @@ class KustomizeMapper(Mapper):
         line, column, _ = doc.positions.locate(src_pointer, at)
         return Mapped(self._location(path, line, column))
 
-    def _changer(self, origin: Path, obj: K8sObject, pointer: str) -> Mapped | None:
+    def _changer(
+        self, origin: Path, obj: K8sObject, pointer: str, patches_only: bool = False
+    ) -> Mapped | None:
         """The kustomization, Component or patch that set ``pointer``: the last one applied
         first (the built root, its Components, then down towards the resource's own)."""
         for kpath in self._with_components(self._chain(origin)):
             k = self._kustomization(kpath)
             if k is None:
                 continue
-            found = self._changer_in(k, obj, pointer)
+            found = self._changer_in(k, obj, pointer, patches_only)
             if found is not None:
                 return found
         return None
 
-    def _changer_in(self, k: _Kustomization, obj: K8sObject, pointer: str) -> Mapped | None:
+    def _changer_in(
+        self, k: _Kustomization, obj: K8sObject, pointer: str, patches_only: bool = False
+    ) -> Mapped | None:
         data = k.doc.data
         assert isinstance(data, dict)
         kname = display_name(k.path)
         tokens = split(pointer)
-        # patches: files (strategic merge or JSON 6902) and inline ones
-        for field_name in ("patches", "patchesStrategicMerge", "patchesJson6902"):
+        # patches: files (strategic merge or JSON 6902) and inline ones, the last applied first
+        # (kustomize applies them in order, so the last one that touches a field decides it)
+        for field_name in ("patchesJson6902", "patchesStrategicMerge", "patches"):
             items = data.get(field_name)
             if not isinstance(items, list):
                 continue
-            for i, item in enumerate(items):
-                hit = self._patch_hit(k, field_name, i, item, obj, pointer)
+            for i, item in reversed(list(enumerate(items))):
+                hit = self._patch_hit(k, field_name, i, item, obj, pointer, patches_only)
                 if hit is not None:
                     return hit
+        if patches_only:
+            return None
         if tokens and tokens[-1] == "image" and "images" in data:
             image = get_path(obj.raw, pointer)
             entry = _image_entry(data.get("images"), image if isinstance(image, str) else "")
@@ -200,7 +219,14 @@ class KustomizeMapper(Mapper):
         return Mapped(self._location(k.path, line, column), note)
 
     def _patch_hit(
-        self, k: _Kustomization, field_name: str, i: int, item: Any, obj: K8sObject, pointer: str
+        self,
+        k: _Kustomization,
+        field_name: str,
+        i: int,
+        item: Any,
+        obj: K8sObject,
+        pointer: str,
+        partial: bool = False,
     ) -> Mapped | None:
         kname = display_name(k.path)
         target = item.get("target") if isinstance(item, dict) else None
@@ -216,7 +242,7 @@ class KustomizeMapper(Mapper):
             if read is None or read[1] is None:
                 return None
             for doc in read[1].documents:
-                where = _patch_locate(doc, obj, pointer, target is not None)
+                where = _patch_locate(doc, obj, pointer, target is not None, partial)
                 if where is not None:
                     line, column = where
                     note = f" (set by the patch {display_name(ppath)} in {kname})"
@@ -225,7 +251,7 @@ class KustomizeMapper(Mapper):
         if isinstance(inline, str):
             sub = f"/{field_name}/{i}" + ("/patch" if isinstance(item, dict) else "")
             for doc in load_text(inline).documents:
-                where = _patch_locate(doc, obj, pointer, target is not None)
+                where = _patch_locate(doc, obj, pointer, target is not None, partial)
                 if where is not None:
                     note = f" (set by an inline patch in {kname})"
                     inner = self._inline_position(k, sub, where)
@@ -455,9 +481,11 @@ def _target_matches(target: dict[str, Any], obj: K8sObject) -> bool:
 
 
 def _patch_locate(
-    doc: Document, obj: K8sObject, pointer: str, targeted: bool
+    doc: Document, obj: K8sObject, pointer: str, targeted: bool, partial: bool = False
 ) -> tuple[int, int] | None:
-    """Line/column in a patch document that sets ``pointer`` of ``obj``, else None."""
+    """Line/column in a patch document that sets ``pointer`` of ``obj``, else None.
+    ``partial``: the field is absent from the build; a patch that removed it (a JSON 6902
+    ``remove``), or that added the list item it would be in, is where to point."""
     data = doc.data
     if isinstance(data, list):  # JSON 6902 operations
         for i, op in enumerate(data):
@@ -473,6 +501,13 @@ def _patch_locate(
                     ptr = f"/{i}/value" if f"/{i}/value" in doc.positions else f"/{i}/path"
                 line, column, _ = doc.positions.locate(ptr)
                 return line, column
+            if (
+                partial
+                and op.get("op") == "remove"
+                and (pointer == opath or pointer.startswith(opath + "/"))
+            ):
+                line, column, _ = doc.positions.locate(f"/{i}/path", "value")
+                return line, column
         return None
     if not isinstance(data, dict):
         return None
@@ -483,7 +518,12 @@ def _patch_locate(
         if kind != obj.kind or not isinstance(name, str) or name not in obj.name:
             return None
     ptr, complete = translate(pointer, obj.raw, data)
-    if not complete or ptr not in doc.positions:
+    if not complete and partial:  # the deepest part of an item the patch adds, if it has one
+        while ptr and ptr not in doc.positions:
+            ptr = ptr.rsplit("/", 1)[0]
+        if not any(token.isdigit() for token in split(ptr)):
+            return None
+    elif not complete or ptr not in doc.positions:
         return None
     line, column, _ = doc.positions.locate(ptr)
     return line, column

@@ -77,5 +77,5 @@ def unique_fingerprints(findings: Iterable[Finding], paths: RepoPaths) -> list[s
         key = (f.fingerprint, where)
         seen[key] += 1
         ident = f"{f.fingerprint}|{where}|{seen[key]}"
-        out.append(hashlib.sha256(ident.encode("utf-8")).hexdigest()[:32])
+        out.append(hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:32])
     return out

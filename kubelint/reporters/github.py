@@ -2,7 +2,8 @@
 
 One ``::error|warning|notice file=…,line=…,col=…,title=…::message`` line per finding, escaped
 as the Actions toolkit does (``%``, CR and LF in messages; also ``:`` and ``,`` in properties),
-with paths relative to the repository root, then the plain summary line. When
+with paths relative to the repository root, errors first (GitHub shows only ten annotations of each
+level), a notice saying how many more there are, then the plain summary line. When
 ``GITHUB_STEP_SUMMARY`` is set, a Markdown table of the findings is appended to the job summary.
 """
 
@@ -18,6 +19,7 @@ from kubelint.reporters._ci import STDIN_NAME, RepoPaths
 from kubelint.reporters.text import summary_line
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+ANNOTATIONS_SHOWN = 10  # per level and step (actions/toolkit#734)
 SUMMARY_ROWS = 500  # the job summary is capped at 1 MiB per step
 
 
@@ -74,8 +76,22 @@ class GithubReporter(Reporter):
 
     def finish(self, result: RunResult) -> None:
         paths = RepoPaths.current()
-        for f in result.findings:
+        for error in result.errors:  # the run failed: say so first
+            self.out.write(f"::error title=kubelint error::{escape_data(error)}\n")
+        # GitHub shows only the first ANNOTATIONS_SHOWN annotations of each level per step:
+        # errors first, then warnings, then notices (file order within a severity).
+        ordered = sorted(result.findings, key=lambda f: -f.severity.rank)
+        for f in ordered:
             self.out.write(annotation(f, paths) + "\n")
+        counts = Counter(COMMANDS[f.severity] for f in ordered)
+        hidden = {c: n - ANNOTATIONS_SHOWN for c, n in counts.items() if n > ANNOTATIONS_SHOWN}
+        if hidden:
+            parts = ", ".join(f"{n} {c}" for c, n in sorted(hidden.items()))
+            where = "the job summary" if os.environ.get("GITHUB_STEP_SUMMARY") else "the job log"
+            self.out.write(
+                f"::notice title=kubelint::GitHub shows {ANNOTATIONS_SHOWN} annotations of each "
+                f"level; {parts} more are in {where} and the SARIF/JSON reports\n"
+            )
         self.out.write(summary_line(result) + "\n")
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:

@@ -8,6 +8,7 @@ root) with ``location.lines.begin``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -46,11 +47,33 @@ def issue(f: Finding, fingerprint: str, spec: RuleSpec | None, paths: RepoPaths)
     }
 
 
+ERROR_CHECK = "kubelint-error"
+
+
+def error_issue(message: str, paths: RepoPaths) -> dict[str, Any]:
+    """A run error (a missing path, an unreadable file, a rule that raised) as a blocker, so a
+    failed run never looks clean in the merge request widget."""
+    head, sep, _ = message.partition(": ")
+    path = paths.display(head) if sep and " " not in head else "."
+    ident = f"{ERROR_CHECK}\0{message}".encode("utf-8", "surrogatepass")
+    digest = hashlib.sha256(ident).hexdigest()
+    return {
+        "type": "issue",
+        "description": f"kubelint could not complete: {message}",
+        "check_name": ERROR_CHECK,
+        "categories": ["Bug Risk"],
+        "fingerprint": digest,
+        "severity": "blocker",
+        "location": {"path": path, "lines": {"begin": 1}},
+    }
+
+
 def code_quality(result: RunResult, paths: RepoPaths | None = None) -> list[dict[str, Any]]:
     paths = paths or RepoPaths.current()
     specs = {s.id: s for s in result.rules}
     fingerprints = unique_fingerprints(result.findings, paths)
-    return [
+    issues = [error_issue(e, paths) for e in result.errors]
+    return issues + [
         issue(f, fp, specs.get(f.rule), paths)
         for f, fp in zip(result.findings, fingerprints, strict=True)
     ]

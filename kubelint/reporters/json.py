@@ -85,6 +85,8 @@ def report_dict(result: RunResult, show_suppressed: bool = False) -> dict[str, A
         "findings": [
             {**finding_dict(f), "fix": fix_dict(result.fixes.get(f))} for f in result.findings
         ],
+        # Input, render and rule errors: a report with errors is of a failed run (exit 2).
+        "errors": [{"message": e} for e in result.errors],
         "summary": {
             "files": result.files,
             "objects": result.objects,

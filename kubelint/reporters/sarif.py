@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -136,9 +135,10 @@ def _artifact_location(name: str, paths: RepoPaths) -> Any:
     if name == STDIN_NAME:
         return om.ArtifactLocation(uri=STDIN_NAME)
     rel = paths.relative(name)
-    if rel is not None:
-        return om.ArtifactLocation(uri=quote(rel), uri_base_id=SRCROOT)
-    return om.ArtifactLocation(uri=Path(os.path.normpath(paths.cwd / name)).as_uri())
+    if rel is not None:  # a name that is not UTF-8 keeps its bytes, percent-encoded
+        return om.ArtifactLocation(uri=quote(rel, errors="surrogateescape"), uri_base_id=SRCROOT)
+    absolute = os.fsencode(os.path.normpath(paths.cwd / name))
+    return om.ArtifactLocation(uri="file://" + quote(absolute))
 
 
 def _fix(f: Finding, fix: Any, paths: RepoPaths) -> Any:

@@ -40,6 +40,9 @@ def summary_line(result: RunResult) -> str:
         line += f"; {safe} fixable with `kubelint fix`"
     if unsafe:
         line += f"{',' if safe else ';'} {unsafe} more with `kubelint fix --unsafe-fixes`"
+    if result.errors:
+        n = len(result.errors)
+        line += f"; run FAILED: {n} error{'' if n == 1 else 's'} (messages on stderr)"
     return line
 
 
