@@ -175,6 +175,8 @@ def _lint_one(
     doc_numbers: dict[int, int] = {}
     engine.clear_owners()
     out = SourceOutcome()
+    if source.kustomize_fills is not None:  # as Engine.lint_source: what kustomize fills in
+        engine.fills[source.name] = source.kustomize_fills
     objects = engine.load_source(source, part)
     if not keep and engine.drop_mapper(source.name):  # rendered output: the main process maps
         del notes.notices[notices_before:]
