@@ -20,7 +20,10 @@ ratio of the medians):
 * with ``--checkov``, Checkov (installed from the package index into bench/.checkov-venv the first
   time) runs on the small file and the bundle, and "kubelint is N× faster" is printed.
 
-Targets are printed next to each figure (``ok``/``MISSED``); the exit status is 0 either way:
+Targets are printed next to each figure (``ok``/``MISSED``), judged on the ratio of CPU times
+(user+sys, children included: on a shared machine wall time also counts waiting for a core),
+except the ``--jobs`` speed-up, a wall-clock property; both ratios are printed for each. The
+exit status is 0 either way:
 this machine is shared, so a bench is read, not asserted in CI. Compare ratios within one run,
 never absolute times across runs.
 """
@@ -169,6 +172,16 @@ def show(pair: Pair, a_name: str, b_name: str) -> None:
     )
 
 
+def target_ratio(text: str, pair: Pair, limit: float, faster: bool = False) -> None:
+    """A ratio target judged on CPU time (user+sys of the process and its children: fairer than
+    wall time on a shared machine, where waiting for a core inflates wall time), wall shown."""
+    cpu, wall = pair.ratio("cpu"), pair.ratio("wall")
+    if faster:
+        cpu, wall = 1 / cpu, 1 / wall
+    ok = cpu >= limit if faster else cpu <= limit
+    target(f"{text} (cpu {cpu:.2f}x, wall {wall:.2f}x)", ok)
+
+
 def target(text: str, ok: bool) -> None:
     TARGETS.append((text, "ok" if ok else "MISSED", ok))
     print(f"  target: {text}: {'ok' if ok else 'MISSED'}", flush=True)
@@ -200,7 +213,7 @@ def case_small(work: Path, repeat: int, ckv: list[str] | None) -> None:
     yard = [PY, "-c", "import ruamel.yaml"]
     pair = paired("small file", kubelint("lint", str(small)), yard, repeat, cwd=work)
     show(pair, "kubelint", "import-ruamel")
-    target("small file <= 3x `python -c 'import ruamel.yaml'` (wall)", pair.ratio() <= 3.0)
+    target_ratio("small file <= 3x `python -c 'import ruamel.yaml'`", pair, 3.0)
     if ckv is not None:
         vs = paired(
             "small vs checkov",
@@ -210,7 +223,7 @@ def case_small(work: Path, repeat: int, ckv: list[str] | None) -> None:
             cwd=work,
         )
         show(vs, "kubelint", "checkov")
-        target("small file >= 15x faster than Checkov (wall)", 1 / vs.ratio() >= 15)
+        target_ratio("small file >= 15x faster than Checkov", vs, 15, faster=True)
 
 
 def case_startup(work: Path, repeat: int) -> None:
@@ -218,7 +231,7 @@ def case_startup(work: Path, repeat: int) -> None:
     for flag in ("--version", "--help"):
         pair = paired(f"kubelint {flag}", kubelint(flag), yard, repeat, cwd=work)
         show(pair, "kubelint", "import-ruamel")
-        target(f"`kubelint {flag}` <= 2x `import ruamel.yaml` (wall)", pair.ratio() <= 2.0)
+        target_ratio(f"`kubelint {flag}` <= 2x `import ruamel.yaml`", pair, 2.0)
 
 
 def case_bundle(work: Path, repeat: int, ckv: list[str] | None) -> None:
@@ -232,7 +245,7 @@ def case_bundle(work: Path, repeat: int, ckv: list[str] | None) -> None:
     if ckv is not None:
         vs = paired("bundle vs checkov", lint, [*ckv, "-f", str(BUNDLE)], 2, cwd=work)
         show(vs, "kubelint", "checkov")
-        target("bundle >= 25x faster than Checkov (wall)", 1 / vs.ratio() >= 25)
+        target_ratio("bundle >= 25x faster than Checkov", vs, 25, faster=True)
         target("bundle peak RSS <= 1/4 of Checkov's", vs.ratio("rss_mib") <= 0.25)
 
 
@@ -257,10 +270,11 @@ def case_corpus(work: Path, repeat: int) -> None:
         print(f"corpus: {CORPUS} not found, skipped")
         return
     files = _corpus_files()
-    base = ["lint", str(CORPUS), "--format", "json", "--fail-on", "never"]
+    # --no-kustomize: the files as they are, like the yardstick (kustomize builds run kubectl).
+    base = ["lint", str(CORPUS), "--format", "json", "--fail-on", "never", "--no-kustomize"]
     pair = paired("corpus", kubelint(*base), _events_cmd(work, files), repeat, cwd=work)
     show(pair, "kubelint", "libyaml-events")
-    target("corpus <= 2.5x the libyaml event parse (wall)", pair.ratio() <= 2.5)
+    target_ratio("corpus <= 2.5x the libyaml event parse", pair, 2.5)
     jobs = paired(
         "corpus --jobs",
         kubelint(*base, "--jobs", "2"),
@@ -269,7 +283,12 @@ def case_corpus(work: Path, repeat: int) -> None:
         cwd=work,
     )
     show(jobs, "jobs-2", "jobs-1")
-    target("corpus --jobs 2 >= 1.5x faster than --jobs 1 (wall)", 1 / jobs.ratio() >= 1.5)
+    # A speed-up from a second process is a wall-clock property: judged on wall time.
+    target(
+        f"corpus --jobs 2 >= 1.5x faster than --jobs 1 (wall {1 / jobs.ratio():.2f}x, cpu "
+        f"{1 / jobs.ratio('cpu'):.2f}x)",
+        1 / jobs.ratio() >= 1.5,
+    )
     one, two = work / "jobs1.json", work / "jobs2.json"
     run_once(kubelint(*base, "--jobs", "1"), work, out=one)
     run_once(kubelint(*base, "--jobs", "2"), work, out=two)
@@ -329,7 +348,11 @@ def case_scale(work: Path, repeat: int) -> None:
         f"  marginal memory per object: 1k->10k {(r10 - r1) * 1024 / (n10 - n1):.1f} KiB, "
         f"10k->50k {(r50 - r10) * 1024 / (n50 - n10):.1f} KiB"
     )
-    target("time per object 1k->50k within +-20%", abs(high / low - 1) <= 0.20)
+    target(
+        f"time per object 1k->50k within +-20% (cpu {(chigh / clow - 1) * 100:+.0f}%, wall "
+        f"{(high / low - 1) * 100:+.0f}%)",
+        abs(chigh / clow - 1) <= 0.20,
+    )
 
 
 def case_precommit(work: Path, repeat: int) -> None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 
 from kubelint.findings import Finding, Location, RunResult, fingerprint
-from kubelint.loader import Document, InputProblem, input_limit_problem, load_bytes
+from kubelint.loader import Document, InputProblem, LoadResult, input_limit_problem, load_bytes
 from kubelint.mapping import Mapper
 from kubelint.mapping import detect as detect_mapper
 from kubelint.model import K8sObject
@@ -32,6 +32,8 @@ class ObjectBuilder:
         self.options = options
         self.enabled = enabled  # active rules by ID (input rules' severity and category)
         self.mappers: dict[str, Mapper] = {}  # source name -> mapper of rendered output
+        # The last source loaded: (name, text, documents), for planning its fixes after its lint.
+        self.last_load: tuple[str, str, LoadResult] | None = None
 
     def load_source(self, source: Source, result: RunResult) -> list[K8sObject]:
         """Parse one source into objects; input problems become findings on ``result``."""
@@ -45,6 +47,7 @@ class ObjectBuilder:
             self.input_finding(result, source.name, loaded.problems[0])
             return []
         result.sources[source.name] = text
+        self.last_load = (source.name, text, loaded)
         mapper = source.mapper or detect_mapper(
             text, self.options, piped=source.path is None and source.name == "-"
         )

@@ -88,6 +88,9 @@ class Engine:
         # source name -> what its kustomizations would fill in (those findings are dropped)
         self.fills: dict[str, Fills] = {}
         self._mappers = self.builder.mappers  # source name -> mapper of rendered output
+        # (source name, its findings, text, documents) -> reported fixes (kubelint.fix.report):
+        # set by the runner when the report shows fixes.
+        self.fix_planner: Callable[[str, list[Finding], str, Any], dict[Finding, Any]] | None = None
 
     # -- the finding -> object table ----------------------------------------------------------
 
@@ -186,11 +189,24 @@ class Engine:
         self, source: Source, result: RunResult, sets: dict[str, list[K8sObject]]
     ) -> None:
         """Load one source and run the per-object rules; its objects join their lint sets."""
+        first = len(result.findings)
         if source.kustomize_fills is not None:
             self.fills[source.name] = source.kustomize_fills
         for obj in self.load_source(source, result):
             if self.lint_object(obj, result):
                 sets.setdefault(obj.lint_set, []).append(obj)
+        self.plan_fixes(source, result, first)
+
+    def plan_fixes(self, source: Source, result: RunResult, first: int = 0) -> None:
+        """The fixes of the findings ``result.findings[first:]`` of a plain source just linted
+        (when a fix planner is set), from the documents it was loaded into."""
+        last = self.builder.last_load
+        self.builder.last_load = None
+        if self.fix_planner is None or last is None or source.mapper is not None:
+            return
+        name, text, loaded = last
+        if name == source.name and len(result.findings) > first:
+            result.fixes.update(self.fix_planner(name, result.findings[first:], text, loaded))
 
     def finish(
         self, sets: dict[str, list[K8sObject]], notes: RunNotes, result: RunResult

@@ -1,9 +1,10 @@
 """The ``kubelint`` executable and ``python -m kubelint``.
 
-``kubelint --version`` is answered here and ``kubelint lint …`` is parsed by kubelint.fastpath
-(from the same option declarations), without loading the typer layer, whose import costs more
-than a one-file lint; everything else, and any command line the fast parser is unsure about,
-runs kubelint.cli (typer).
+``kubelint --version`` is answered here, ``kubelint lint …`` is parsed by kubelint.fastpath
+(from the same option declarations) and help (``kubelint [COMMAND…] --help``) is printed from
+typer's own text kept in the user's cache (kubelint.helpcache), all without loading the typer
+layer, whose import costs more than a one-file lint; everything else, and any command line the
+fast parser is unsure about, runs kubelint.cli (typer).
 """
 
 from __future__ import annotations
@@ -34,6 +35,18 @@ def main() -> None:
         settings = fastpath.parse_lint(args[1:])
         if settings is not None:
             sys.exit(fastpath.run_lint(settings))
+    from kubelint import helpcache
+
+    if helpcache.is_help(args):
+        if helpcache.serve(args):
+            return
+        with helpcache.recording(args):
+            _typer()
+        return
+    _typer()
+
+
+def _typer() -> None:
     from kubelint.cli import main as cli_main
 
     cli_main()

@@ -130,6 +130,7 @@ class SourceOutcome:
     notices: list[str] = field(default_factory=list)
     not_validated: dict[tuple[str, str], int] = field(default_factory=dict)
     local: list[tuple[K8sObject, bool]] | None = None  # linted in the main process: objects
+    fixes: dict[Finding, Any] = field(default_factory=dict)  # planned fixes (None: no fix)
 
 
 def _lint_slice(
@@ -174,6 +175,8 @@ def _lint_one(
     doc_numbers: dict[int, int] = {}
     engine.clear_owners()
     out = SourceOutcome()
+    if source.kustomize_fills is not None:  # as Engine.lint_source: what kustomize fills in
+        engine.fills[source.name] = source.kustomize_fills
     objects = engine.load_source(source, part)
     if not keep and engine.drop_mapper(source.name):  # rendered output: the main process maps
         del notes.notices[notices_before:]
@@ -201,9 +204,11 @@ def _lint_one(
                 related,
             )
         )
+    engine.plan_fixes(source, part)
     if keep:
         out.local = local
     out.files = part.files
+    out.fixes = part.fixes
     out.findings = part.findings
     owners = [engine.owner(f) for f in part.findings]
     out.finding_objects = [ids.get(id(o)) if o is not None else None for o in owners]
@@ -438,6 +443,7 @@ def _merge(
         result.findings.append(finding)
         if index is not None:
             engine.attach(finding, objects[index])
+    result.fixes.update(outcome.fixes)
     result.skipped.extend(outcome.skipped)
     result.errors.extend(outcome.errors)
     if outcome.decode_text and source.data is not None:

@@ -245,23 +245,24 @@ def gather(
 
 
 def run(
-    prep: Prepared, inputs: list[Source] | None = None
+    prep: Prepared, inputs: list[Source] | None = None, plan_fixes: bool = False
 ) -> tuple[RunResult, list[str], Suppressor]:
     """Collect and render the inputs, lint them, apply suppressions and the baseline.
 
     ``inputs``, when given, receives the sources that were linted (``kubelint fix`` needs them).
+    ``plan_fixes``: compute each plain file's fixes right after its lint (see _report_fixes).
     """
     from kubelint.terminal import Progress
 
     progress = Progress.for_run(prep.eff.flags)
     try:
-        return _run(prep, progress, inputs)
+        return _run(prep, progress, inputs, plan_fixes)
     finally:
         progress.close()
 
 
 def _run(
-    prep: Prepared, progress: Progress, inputs: list[Source] | None
+    prep: Prepared, progress: Progress, inputs: list[Source] | None, plan_fixes: bool
 ) -> tuple[RunResult, list[str], Suppressor]:
     from kubelint import parallel
     from kubelint.dispatch import Engine
@@ -310,6 +311,8 @@ def _run(
     if jobs < 1:
         raise RunError(f"--jobs must be at least 1, got {jobs}")
     engine = Engine(prep.active, prep.options, suppressor)
+    if plan_fixes:
+        engine.fix_planner = _fix_planner(prep)
     result = RunResult(skipped=list(skipped))
     progress.start_lint([s.name for s in kept])
     with gc_paused():
@@ -367,11 +370,14 @@ def lint(settings: Settings) -> int:
 
         fix_failed = fix_files(prep, "write", settings.unsafe_fixes, report=False) == 2
     inputs: list[Source] = []
-    result, errors, suppressor = run(prep, inputs)
+    # Machine reports carry the edits of each fix themselves.
     stdout_format = _stdout_format(prep)
     formats = (stdout_format, *(fmt for fmt, _ in prep.reports))
-    if "json" in formats or "sarif" in formats:
-        _report_fixes(prep, result, inputs)  # machine reports carry the edits themselves
+    show_fixes = "json" in formats or "sarif" in formats
+    result, errors, suppressor = run(prep, inputs, plan_fixes=show_fixes)
+    if show_fixes:
+        with gc_paused():
+            _report_fixes(prep, result, inputs)
     if fix_failed:
         errors.append("some fixes could not be written")
     result.errors[:0] = errors  # input and render errors first: every report says the run failed
@@ -463,18 +469,45 @@ def list_files(settings: Settings) -> int:
     return 2 if errors else 0
 
 
-def _report_fixes(prep: Prepared, result: RunResult, inputs: list[Source]) -> None:
-    """Attach to ``result`` the fix of each finding that has one (reports show them)."""
-    from kubelint.fix.core import FixOptions, has_fix
-    from kubelint.fix.report import report_fixes
+def _fix_setup(prep: Prepared) -> tuple[dict[str, Any], Any]:
+    """The rule data (rule id -> raw YAML) and kubelint.fix.core.FixOptions of this run."""
+    from kubelint.fix.core import FixOptions
 
     rules = {rid: spec.raw for rid, spec in prep.catalog.rules.items()}
+    params = {rule.id: dict(rule.ctx.params) for rule in prep.active}
+    return rules, FixOptions(False, prep.eff.kubernetes_version, params)
+
+
+def _fix_planner(prep: Prepared) -> Any:
+    """The kubelint.fix.report.SourcePlanner of this run (plans each file's fixes as it is
+    linted, from its loaded documents)."""
+    from kubelint.fix.report import SourcePlanner
+
+    return SourcePlanner(*_fix_setup(prep))
+
+
+def _report_fixes(prep: Prepared, result: RunResult, inputs: list[Source]) -> None:
+    """Attach to ``result`` the fix of each finding that has one (reports show them).
+
+    Most were planned while the run linted each file (``run(plan_fixes=True)``; None for "no
+    fix"); the others (findings of cross-object rules, files with input problems, or all of
+    them without a planner) are planned here, each file's text parsed again."""
+    from kubelint.fix.core import has_fix
+    from kubelint.fix.report import report_fixes
+
+    rules, options = _fix_setup(prep)
+    planned = result.fixes
+    result.fixes = {}
     if not any(has_fix(rules.get(f.rule)) for f in result.findings):
         return
-    params = {rule.id: dict(rule.ctx.params) for rule in prep.active}
     plain = [s.name for s in inputs if s.mapper is None]
-    options = FixOptions(False, prep.eff.kubernetes_version, params)
-    result.fixes = report_fixes(result.findings, result.sources, plain, rules, options)
+    rest = [f for f in result.findings if f not in planned]
+    fixes = report_fixes(rest, result.sources, plain, rules, options)
+    for f in result.findings:
+        fix = planned.get(f)
+        if fix is not None:
+            fixes[f] = fix
+    result.fixes = fixes
 
 
 def lint_findings(settings: Settings) -> list[Finding]:

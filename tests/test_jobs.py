@@ -23,6 +23,7 @@ VARIANTS = [
     ("--format", "text", "--verbose", "--show-suppressed", "--report-unused-suppressions"),
     ("--format", "sarif"),
     ("--format", "json", "--profile", "pss-restricted", "--complete"),
+    ("--format", "json", "--no-kustomize"),  # kustomize bases linted as files, in workers
 ]
 
 
@@ -129,3 +130,41 @@ def test_corpus_report_is_byte_identical_with_two_jobs() -> None:
     serial = _cli([*args, "--jobs", "1"], ROOT)
     assert serial[0] == 0, serial[2][-2000:]
     assert _cli([*args, "--jobs", "2"], ROOT) == serial
+
+
+def test_fixes_are_planned_from_the_loaded_documents(
+    split_small_runs: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JSON/SARIF reports carry each fix: they are planned as each file is linted (in its
+    worker with --jobs), from the documents already loaded, never by parsing a file again,
+    and they are the fixes planning each file from scratch gives."""
+    import kubelint.fix.core
+    import kubelint.runner
+
+    args = (str(FIXTURES), "--format", "json")
+    serial = _lint(*args, "--jobs", "1")
+    assert '"fix": {' in serial[1]
+    assert _lint(*args, "--jobs", "3") == serial
+
+    texts = {p.read_bytes().decode("utf-8-sig", "replace") for p in FIXTURES.rglob("*.yaml")}
+    parsed: list[str] = []
+    real_load = kubelint.fix.core.load_text
+
+    def load_text(text: str) -> Any:
+        parsed.append(text)
+        return real_load(text)
+
+    monkeypatch.setattr(kubelint.fix.core, "load_text", load_text)
+    assert _lint(*args, "--jobs", "1") == serial
+    # Only edited documents are parsed (to check each fix), never a whole linted file but one
+    # with input problems (planned afterwards, from the text as reported).
+    again = texts.intersection(parsed)
+    assert parsed
+    for text in again:
+        loaded = real_load(text)
+        assert loaded.problems or any(d.problems for d in loaded.documents)
+
+    parsed.clear()
+    monkeypatch.setattr(kubelint.runner, "_fix_planner", lambda prep: None)
+    assert _lint(*args, "--jobs", "1") == serial  # everything planned afterwards, from scratch
+    assert len(texts.intersection(parsed)) > len(again)

@@ -37,6 +37,10 @@ NOT_NEEDED = (
     "kubelint.reporters.sarif",
     "kubelint.reporters.json",
     "kubelint.reporters.junit",
+    "kubelint.fix.core",  # the fix engine: JSON/SARIF reports and `kubelint fix` only
+    "kubelint.fix.text",
+    "typer",  # the typer layer: `lint` is parsed by kubelint.fastpath
+    "kubelint.cli",
 )
 
 PROBE = """\
@@ -296,3 +300,73 @@ def test_concurrent_cold_runs_agree(tmp_path: Path, manifest: Path) -> None:
     results = [(p.returncode, *out) for p, out in zip(procs, outputs, strict=True)]
     expected = _outputs(manifest, {"KUBELINT_NO_CACHE": "1"})
     assert all(r == expected for r in results)
+
+
+def _entry(
+    module: str, args: list[str], cwd: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """``kubelint ARGS`` through ``module``'s main (program name ``kubelint`` either way)."""
+    code = f"import sys\nsys.argv[0] = 'kubelint'\nfrom {module} import main\nmain()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _typer(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The typer command line itself (no fast path, no help cache)."""
+    return _entry("kubelint.cli", args, cwd, env)
+
+
+def _probe_output(tmp_path: Path, args: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Exit status and stdout of the ``kubelint`` executable's entry point."""
+    done = _entry("kubelint.launch", args, tmp_path, env)
+    return done.returncode, done.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["lint", "--help"], ["baseline", "create", "--help"]])
+def test_help_is_typers_and_served_from_the_cache_without_typer(
+    tmp_path: Path, args: list[str]
+) -> None:
+    env = {"KUBELINT_CACHE_DIR": str(tmp_path / "cache"), "COLUMNS": "100"}
+    want = _typer(args, tmp_path, env)
+    assert want.returncode == 0 and "Usage:" in want.stdout
+    for _ in range(2):  # cold (typer runs, its text is kept), then warm (the cached text)
+        got = _probe_output(tmp_path, args, env)
+        assert got == (0, want.stdout)
+    data = _probe(tmp_path, *args, env=env)
+    assert data["code"] == 0
+    modules = set(data["modules"])  # type: ignore[call-overload]
+    assert not {"typer", "click", "kubelint.cli"} & modules
+
+
+def test_help_follows_the_terminal_width(tmp_path: Path) -> None:
+    cache_env = {"KUBELINT_CACHE_DIR": str(tmp_path / "cache")}
+    outputs = set()
+    for columns in ("60", "120", "60"):
+        env = {**cache_env, "COLUMNS": columns}
+        want = _typer(["lint", "--help"], tmp_path, env)
+        assert _probe_output(tmp_path, ["lint", "--help"], env) == (0, want.stdout)
+        outputs.add(want.stdout)
+    assert len(outputs) == 2
+
+
+def test_help_errors_and_disabled_caches_are_typers(tmp_path: Path) -> None:
+    env = {"KUBELINT_CACHE_DIR": str(tmp_path / "cache")}
+    bad = ["no-such-command", "--help"]
+    want = _typer(bad, tmp_path, env)
+    assert want.returncode == 2
+    for _ in range(2):
+        got = _entry("kubelint.launch", bad, tmp_path, env)
+        assert (got.returncode, got.stdout, got.stderr) == (2, want.stdout, want.stderr)
+    assert not list((tmp_path / "cache").glob("help-*"))  # a failed command line is not kept
+    off = {**env, "KUBELINT_NO_CACHE": "1"}
+    for _ in range(2):
+        assert _probe_output(tmp_path, ["--help"], off) == (
+            0,
+            _typer(["--help"], tmp_path, off).stdout,
+        )

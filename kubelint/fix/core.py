@@ -254,15 +254,18 @@ def plan(
     findings: Sequence[Finding],
     rules: Mapping[str, Any],
     options: FixOptions | None = None,
+    loaded: LoadResult | None = None,
 ) -> TextFixes:
     """The fix of each finding in ``text`` (rules: rule id -> rule data with ``autofix``),
-    each as edits of the original text. Findings of rules without a fix are ignored."""
+    each as edits of the original text. Findings of rules without a fix are ignored.
+    ``loaded``: ``load_text(text)`` when the caller has it already (its data unchanged)."""
     options = options or FixOptions()
     out = TextFixes()
     relevant = [f for f in findings if autofix_of(rules.get(f.rule)) is not None]
     if not relevant:
         return out
-    loaded = load_text(text)
+    if loaded is None:
+        loaded = load_text(text)
     out.error = refusal(text, loaded)
     if out.error is not None:
         out.unfixable.extend(Unfixable(f, out.error) for f in relevant)

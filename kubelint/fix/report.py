@@ -13,6 +13,7 @@ from typing import Any
 
 from kubelint.findings import Finding
 from kubelint.fix.core import Fix, FixOptions, has_fix, plan, position
+from kubelint.loader import LoadResult
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,33 @@ def report_fixes(
         for fix in plan(text, group, rules, options).fixes:
             out[fix.finding] = _reported(text, fix)
     return out
+
+
+@dataclass(frozen=True)
+class SourcePlanner:
+    """Computes the reported fixes of one plain source right after it is linted, from the
+    documents the lint loaded (so the text is not parsed a second time; in ``--jobs`` workers,
+    in parallel). The result covers the findings it decided on (None: no fix); the rest is
+    left to :func:`report_fixes`, which gives the same fixes."""
+
+    rules: Mapping[str, Any]
+    options: FixOptions
+
+    def __call__(
+        self, name: str, findings: Sequence[Finding], text: str, loaded: LoadResult
+    ) -> dict[Finding, ReportedFix | None]:
+        group = [
+            f
+            for f in findings
+            if f.rendered is None and f.location.file == name and has_fix(self.rules.get(f.rule))
+        ]
+        if not group:
+            return {}
+        if loaded.problems or any(d.problems for d in loaded.documents):
+            # Planning reloads the text as reported (undecodable bytes shown as U+FFFD), whose
+            # problems can differ: these files are left to report_fixes.
+            return {}
+        out: dict[Finding, ReportedFix | None] = dict.fromkeys(group)
+        for fix in plan(text, group, self.rules, self.options, loaded=loaded).fixes:
+            out[fix.finding] = _reported(text, fix)
+        return out
