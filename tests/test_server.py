@@ -282,7 +282,15 @@ async def _check_fixture_positions(tmp_path: Path) -> None:
     async with session([FIXTURES], "--config", str(config)) as s:
         for unit, members in sorted(units.items()):
             out = run_cli(
-                "lint", str(unit), "--config", str(config), "--format", "json", "--fail-on", "never"
+                "lint",
+                str(unit),
+                "--no-kustomize",
+                "--config",
+                str(config),
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
             )
             expected: dict[Path, set[tuple[int, int, str]]] = {}
             for f in out.json()["findings"]:
