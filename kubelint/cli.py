@@ -475,33 +475,51 @@ def rules_cmd(
         str,
         typer.Option("--format", metavar="FORMAT", help="Output format. One of: text, json."),
     ] = "text",
+    category: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--category",
+            metavar="CATEGORY",
+            help="Only rules of this category (repeatable: any of them).",
+        ),
+    ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag", metavar="TAG", help="Only rules with this tag (repeatable: any of them)."
+        ),
+    ] = None,
+    default: Annotated[
+        bool | None,
+        typer.Option(
+            "--default/--opt-in",
+            help="Only rules enabled by default, or only opt-in rules.",
+            show_default=False,
+        ),
+    ] = None,
     no_plugins: _NoPluginsOpt = False,
     rules_dir: _RulesDirOpt = None,
 ) -> None:
     """List every rule with its category, default, severity and fix (safe/unsafe)."""
     from kubelint.fix.spec import fix_kind
     from kubelint.messages import suggest
+    from kubelint.ruledocs import RuleQueryError, rule_dict, select
 
-    catalog = _catalog(no_plugins, _rule_dirs(rules_dir))
-    specs = sorted(catalog.rules.values(), key=lambda r: (r.category, r.id))
-    if format == "json":
-        data = [
-            {
-                "id": r.id,
-                "category": r.category,
-                "severity": r.severity.value,
-                "default": r.default,
-                "summary": r.summary,
-                "fix": fix_kind(r.raw),
-                "origin": r.origin,
-            }
-            for r in specs
-        ]
-        typer.echo(json.dumps(data, indent=2))
-        return
-    if format != "text":
-        _err(f'unknown format "{format}"{suggest(format, ["text", "json"])}')
+    if format not in ("text", "json"):
+        _err(f'unknown format "{format}"{suggest(format, ["text", "json"])} (text, json)')
         raise typer.Exit(2)
+    catalog = _catalog(no_plugins, _rule_dirs(rules_dir))
+    try:
+        specs = select(catalog.rules.values(), category or (), tag or (), default)
+    except RuleQueryError as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from exc
+    if format == "json":
+        typer.echo(json.dumps([rule_dict(r) for r in specs], indent=2, ensure_ascii=False))
+        return
+    if not specs:
+        typer.echo("no rule matches")
+        return
     width = max(len(r.id) for r in specs)
     for r in specs:
         on = "on " if r.default else "off"
@@ -516,6 +534,10 @@ def rules_cmd(
 @app.command()
 def explain(
     rule_id: Annotated[str, typer.Argument(metavar="ID", help="Rule ID.")],
+    format: Annotated[
+        str,
+        typer.Option("--format", metavar="FORMAT", help="Output format. One of: text, json."),
+    ] = "text",
     no_plugins: _NoPluginsOpt = False,
     rules_dir: _RulesDirOpt = None,
 ) -> None:
@@ -523,11 +545,19 @@ def explain(
     from kubelint.explain import explain_text
     from kubelint.messages import suggest
 
+    if format not in ("text", "json"):
+        _err(f'unknown format "{format}"{suggest(format, ["text", "json"])} (text, json)')
+        raise typer.Exit(2)
     catalog = _catalog(no_plugins, _rule_dirs(rules_dir))
     spec = catalog.rules.get(rule_id)
     if spec is None:
         _err(f'unknown rule "{rule_id}"{suggest(rule_id, catalog.rules)}')
         raise typer.Exit(2)
+    if format == "json":
+        from kubelint.ruledocs import rule_dict
+
+        typer.echo(json.dumps(rule_dict(spec), indent=2, ensure_ascii=False))
+        return
     typer.echo(explain_text(spec))
 
 

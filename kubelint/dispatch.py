@@ -123,6 +123,10 @@ class Engine:
         the per-object, per-pod and per-container rules run; no cross-object rules, no
         suppressions. The engine's own run state is left as it was."""
         saved, owners = self._collecting()
+        if source.kustomize_fills is not None:  # as lint_source: what kustomize fills in
+            self.fills[source.name] = source.kustomize_fills
+        else:
+            self.fills.pop(source.name, None)
         try:
             result = RunResult()
             objects = [

@@ -1,7 +1,9 @@
-"""Generate the README's rule and profile tables from rules/*.yaml and rules/profiles/*.yaml.
+"""Generate the README's rule and profile tables and docs/rules.md from rules/*.yaml and
+rules/profiles/*.yaml.
 
-``python -m kubelint.docgen`` rewrites the marked sections of README.md in place;
-``python -m kubelint.docgen --check`` exits 1 when they are stale (a test runs that check).
+``python -m kubelint.docgen`` rewrites the marked sections of README.md and the whole of
+docs/rules.md (next to the README) in place; ``python -m kubelint.docgen --check`` exits 1 when
+either is stale (a test runs that check).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from kubelint.catalog import Profile, RuleSpec, load_profiles, load_rules
 from kubelint.plugins import load_plugins
+from kubelint.ruledocs import DOCS_PATH, rules_markdown
 
 SECTIONS = ("rules", "pss-profiles")
 
@@ -71,15 +74,22 @@ def main(argv: list[str] | None = None) -> int:
     readme = Path(args[-1]) if args and not args[-1].startswith("-") else Path("README.md")
     plugins = load_plugins(autoload=False)
     dirs = plugins.rule_dirs()
+    rules = load_rules(dirs)
     text = readme.read_text(encoding="utf-8")
-    new = render(text, load_rules(dirs), load_profiles(dirs))
+    docs = readme.parent / DOCS_PATH
+    old_docs = docs.read_text(encoding="utf-8") if docs.is_file() else ""
+    outputs = [
+        (readme, text, render(text, rules, load_profiles(dirs))),
+        (docs, old_docs, rules_markdown(rules.values())),
+    ]
     if "--check" in args:
-        if new != text:
-            sys.stderr.write(f"{readme} is stale: run `python -m kubelint.docgen`\n")
-            return 1
-        return 0
-    if new != text:
-        readme.write_text(new, encoding="utf-8")
+        stale = [path for path, old, new in outputs if new != old]
+        for path in stale:
+            sys.stderr.write(f"{path} is stale: run `python -m kubelint.docgen`\n")
+        return 1 if stale else 0
+    for path, old, new in outputs:
+        if new != old:
+            path.write_text(new, encoding="utf-8")
     return 0
 
 

@@ -133,6 +133,8 @@ class RunResult:
     suppressed: int = 0
     suppressed_findings: list[tuple[Finding, Suppression]] = field(default_factory=list)
     baselined: int = 0
+    # findings the --baseline file hides, each with a Suppression of kind "baseline" (SARIF)
+    baselined_findings: list[tuple[Finding, Suppression]] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # display name -> text (for reporters)
     # finding -> its fix (kubelint.fix.report.ReportedFix), for reports that show fixes
     fixes: dict[Finding, Any] = field(default_factory=dict)

@@ -300,7 +300,11 @@ def _run(
             kept.append(source)
     if inputs is not None:
         inputs.extend(kept)
-    suppressor = Suppressor(prep.config.exemptions, foreign=prep.eff.foreign_suppressions)
+    suppressor = Suppressor(
+        prep.config.exemptions,
+        foreign=prep.eff.foreign_suppressions,
+        known_rules=prep.catalog.rules,
+    )
     for ex in suppressor.expired:
         err(f"{ex.origin}: exemption expired on {ex.expires} and no longer applies ({ex.reason})")
     jobs = settings.jobs if settings.jobs is not None else parallel.usable_cores()
@@ -325,6 +329,12 @@ def _run(
             raise RunError(str(exc)) from exc
         result.findings, covered = split_baseline(result.findings, known)
         result.baselined = len(covered)
+        from kubelint.suppress import Suppression
+
+        entry = Suppression(
+            "baseline", f"listed in the baseline {settings.baseline}", settings.baseline
+        )
+        result.baselined_findings = [(f, entry) for f in covered]
     return result, errors, suppressor
 
 
@@ -426,6 +436,8 @@ def _notices(prep: Prepared, result: RunResult, suppressor: Suppressor) -> None:
         return
     for message in result.notices:
         err(message)
+    for message in suppressor.warnings():
+        err(f"warning: {message}")
     if result.not_validated and _stdout_format(prep) == "text" and not settings.statistics:
         err(not_validated_summary(result.not_validated))
     if settings.verbose:

@@ -3,6 +3,9 @@
 Order of precedence is irrelevant: a finding is suppressed when any mechanism matches it, and
 the first match found (annotation, comment, exemption) is recorded as the reason. Every
 mechanism remembers whether it matched anything, so unused suppressions can be reported.
+Given the rule IDs that exist, the suppressor also warns about annotations and comments that
+name a rule that does not exist (a typo suppresses nothing), each with file:line and a
+suggestion.
 """
 
 from __future__ import annotations
@@ -11,20 +14,25 @@ import datetime as dt
 import fnmatch
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from kubelint.config import Exemption
 from kubelint.findings import Finding
+from kubelint.messages import suggest
 from kubelint.model import K8sObject
+from kubelint.positions import escape
 from kubelint.resources import package_table
 
 IGNORE = "kubelint.io/ignore"
 IGNORE_PREFIX = "kubelint.io/ignore-"
 IGNORE_ALL = frozenset({"all", "*"})  # `kubelint.io/ignore: all`: every rule
 KUBE_LINTER_IGNORE_ALL = "kube-linter.io/ignore-all"
+# What every rule list accepts besides rule IDs: "all rules".
+EVERY_RULE = IGNORE_ALL
+_RULE_ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 COMMENT_RE = re.compile(
     r"#\s*kubelint:\s*disable=([A-Za-z0-9_,\s-]+?)(?:\s+--\s*(?P<reason>.*?))?\s*$"
 )
@@ -52,13 +60,36 @@ def foreign_table() -> dict[str, dict[str, tuple[str, ...]]]:
 
 
 def _split_rules(value: str) -> Iterator[tuple[str, str]]:
-    """``"a, b: reason"`` -> (a, ""), (b, "reason")."""
+    """``"a, b: reason"`` -> (a, "reason"), (b, "reason").
+
+    A reason applies to every rule listed before it that has none of its own (``"a, b:
+    reviewed"``: both are reviewed); rules after the last reason take that reason. A comma inside
+    a reason does not start a rule: a part that is not shaped like a rule ID continues the
+    reason before it (``"a: reviewed, approved by security"``)."""
+    entries: list[list[str]] = []
     for part in value.split(","):
-        part = part.strip()
-        if not part:
+        rule, colon, reason = part.partition(":")
+        rule = rule.strip()
+        if entries and entries[-1][1] and not (_RULE_ID_RE.fullmatch(rule) or rule in EVERY_RULE):
+            entries[-1][1] += "," + part
             continue
-        rule, _, reason = part.partition(":")
-        yield rule.strip(), reason.strip()
+        if rule:
+            entries.append([rule, reason.strip() if colon else ""])
+    following = ""
+    for entry in reversed(entries):
+        entry[1] = entry[1].strip()
+        if entry[1]:
+            following = entry[1]
+        elif following:
+            entry[1] = following
+    last = ""
+    for entry in entries:
+        if entry[1]:
+            last = entry[1]
+        elif last:
+            entry[1] = last
+    for rule, reason in entries:
+        yield rule, reason
 
 
 class Suppressor:
@@ -69,6 +100,7 @@ class Suppressor:
         exemptions: Iterable[Exemption] = (),
         foreign: bool = True,
         today: dt.date | None = None,
+        known_rules: Collection[str] | None = None,
     ) -> None:
         today = today or dt.date.today()
         self.active: list[Exemption] = []
@@ -81,31 +113,80 @@ class Suppressor:
         self.foreign = foreign
         self.used: set[str] = set()
         self.seen: dict[str, str] = {}  # suppression key -> description (for unused reports)
+        # rule IDs that exist (None: not checked); warnings about suppressions naming others
+        self.known_rules = None if known_rules is None else frozenset(known_rules)
+        self.unknown: dict[str, str] = {}  # where -> warning (once per place)
         for ex in self.active:
             self.seen[f"exemption|{ex.origin}"] = f"{ex.origin}: exemption ({ex.reason})"
 
     def register_object(self, obj: K8sObject) -> None:
-        """Record the object's suppression annotations (for --report-unused-suppressions)."""
-        for notes, where in self._annotation_sources(obj):
+        """Record the object's suppression annotations (for --report-unused-suppressions), and
+        warn about rule IDs in them that do not exist."""
+        for (notes, where), pointer in zip(
+            self._annotation_sources(obj), self._annotation_pointers(obj), strict=True
+        ):
             for name, value in notes.items():
                 if name == IGNORE and isinstance(value, str):
-                    for rid, _ in _split_rules(value):
+                    ids = [rid for rid, _ in _split_rules(value)]
+                    for rid in ids:
                         self.seen.setdefault(
                             f"annotation|{where}|{rid}", f'{where}: {IGNORE}: "{rid}"'
                         )
+                    self._check_ids(ids, obj, join_key(pointer, name), f'annotation "{IGNORE}"')
                 elif isinstance(name, str) and name.startswith(IGNORE_PREFIX):
                     rid = name[len(IGNORE_PREFIX) :]
                     self.seen.setdefault(f"annotation|{where}|{rid}", f"{where}: {name}")
+                    self._check_ids([rid], obj, join_key(pointer, name), f'annotation "{name}"')
+
+    def _check_ids(self, ids: Iterable[str], obj: K8sObject, pointer: str, what: str) -> None:
+        known = self.known_rules
+        if known is None:
+            return
+        bad = [rid for rid in ids if rid not in known and rid not in EVERY_RULE]
+        if not bad:
+            return
+        line, column, _ = obj.doc.positions.locate(pointer, "key")
+        where = f"{obj.file}:{line}:{column}"
+        for rid in bad:
+            self.unknown.setdefault(
+                f"{where}|{rid}",
+                f'{where}: unknown rule "{rid}" in {what} of {obj.kind} {obj.name}'
+                f"{suggest(rid, known)}: it suppresses nothing",
+            )
 
     def register_text(self, file: str, text: str) -> None:
-        """Record `# kubelint: disable=` comments of a file."""
+        """Record `# kubelint: disable=` comments of a file (and warn about unknown rules)."""
         if "kubelint:" not in text:
             return
         for n, line in enumerate(text.splitlines(), start=1):
-            if "kubelint:" in line and COMMENT_RE.search(line):
+            if "kubelint:" not in line:
+                continue
+            m = COMMENT_RE.search(line)
+            if m:
                 self.seen.setdefault(f"comment|{file}|{n}", f"{file}:{n}: {line.strip()}")
+                if self.known_rules is not None:
+                    for rid in (r.strip() for r in m.group(1).split(",")):
+                        if rid and rid not in self.known_rules and rid not in EVERY_RULE:
+                            where = f"{file}:{n}:{m.start(1) + 1}"
+                            self.unknown.setdefault(
+                                f"{where}|{rid}",
+                                f'{where}: unknown rule "{rid}" in a "kubelint: disable" '
+                                f"comment{suggest(rid, self.known_rules)}: it suppresses nothing",
+                            )
+
+    def warnings(self) -> list[str]:
+        """Suppressions that name a rule that does not exist, in file order."""
+        return [self.unknown[key] for key in sorted(self.unknown, key=_where_order)]
 
     # -- annotations -------------------------------------------------------------------------
+
+    @staticmethod
+    def _annotation_pointers(obj: K8sObject) -> Iterator[str]:
+        """The document pointers of what :meth:`_annotation_sources` yields, in its order."""
+        yield obj.base + "/metadata/annotations"
+        pod = obj.pod
+        if pod is not None and pod.meta_pointer not in (None, "/metadata"):
+            yield f"{obj.base}{pod.meta_pointer}/annotations"
 
     def _annotation_sources(self, obj: K8sObject) -> Iterator[tuple[Mapping[str, Any], str]]:
         yield obj.annotations, f"{obj.file}: {obj.kind} {obj.name} metadata.annotations"
@@ -229,6 +310,16 @@ class Suppressor:
 
     def unused(self) -> list[str]:
         return sorted(desc for key, desc in self.seen.items() if key not in self.used)
+
+
+def join_key(pointer: str, key: str) -> str:
+    return f"{pointer}/{escape(key)}"
+
+
+def _where_order(key: str) -> tuple[str, int, int, str]:
+    where, _, rid = key.rpartition("|")
+    file, line, column = [*where.rsplit(":", 2), "0", "0"][:3]
+    return (file, int(line) if line.isdigit() else 0, int(column) if column.isdigit() else 0, rid)
 
 
 def _path_matches(file: str, pattern: str, base: str) -> bool:

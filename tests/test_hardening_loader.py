@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kubelint.loader import MAX_DEPTH, MAX_DOCUMENTS, load_bytes, load_text, resolve_plain
 from tests.conftest import run_cli
 
@@ -113,3 +115,37 @@ def test_empty_documents_are_budgeted() -> None:  # R14
     loaded = load_text("---\n" * (MAX_DOCUMENTS + 50))
     assert len(loaded.documents) == MAX_DOCUMENTS
     assert [(p.rule, p.line) for p in loaded.problems] == [("input-limit", MAX_DOCUMENTS + 1)]
+
+
+# R15, R30: a list or a mapping where Kubernetes takes a string is a schema-invalid error at the
+# field, and the rules that read the field skip it instead of raising (exit 1, never 2).
+WRONG_TYPES = {
+    "seLinuxOptions.type": (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext:\n"
+        '    seLinuxOptions: {type: %s}\n  containers:\n  - {name: c, image: "nginx:1"}\n',
+        6,
+        "unsafe-selinux-options",
+    ),
+    "ipBlock.cidr": (
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: n}\nspec:\n"
+        "  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock:\n        cidr: %s\n",
+        9,
+        "network-policy-allows-all",
+    ),
+}
+
+
+@pytest.mark.parametrize("value", ["[spc_t]", "{a: b}", "[0.0.0.0/0]"])
+@pytest.mark.parametrize("field", sorted(WRONG_TYPES))
+def test_rules_skip_a_list_or_mapping_where_a_string_belongs(
+    tmp_path: Path, field: str, value: str
+) -> None:
+    template, line, rule = WRONG_TYPES[field]
+    path = tmp_path / "t.yaml"
+    path.write_text(template % value)
+    run = run_cli("lint", str(path), "--format", "json", "--only", "schema-invalid", "--only", rule)
+    assert run.exit_code == 1, run.stderr
+    assert "Traceback" not in run.stderr and "raised" not in run.stderr
+    found = [(f["line"], f["rule"]) for f in run.json()["findings"]]
+    assert (line, "schema-invalid") in found
+    assert run.json().get("errors", []) == []

@@ -40,7 +40,7 @@ async def test_open_change_save_publish_exact_ranges(tmp_path: Path) -> None:
         assert latest.severity == types.DiagnosticSeverity.Warning
         assert latest.source == "kubelint"
         assert latest.code_description is not None
-        assert latest.code_description.href.endswith("/rules/latest-tag.yaml")
+        assert latest.code_description.href.endswith("/docs/rules.md#latest-tag")
         assert 'image "nginx:latest"' in latest.message
         # a container-level finding points at the item's first key (`name`)
         [probe] = by_rule(diags, "missing-liveness-probe")
@@ -282,7 +282,15 @@ async def _check_fixture_positions(tmp_path: Path) -> None:
     async with session([FIXTURES], "--config", str(config)) as s:
         for unit, members in sorted(units.items()):
             out = run_cli(
-                "lint", str(unit), "--config", str(config), "--format", "json", "--fail-on", "never"
+                "lint",
+                str(unit),
+                "--no-kustomize",
+                "--config",
+                str(config),
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
             )
             expected: dict[Path, set[tuple[int, int, str]]] = {}
             for f in out.json()["findings"]:

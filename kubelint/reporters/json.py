@@ -79,11 +79,15 @@ def fixable_counts(result: RunResult) -> dict[str, int]:
 
 
 def report_dict(result: RunResult, show_suppressed: bool = False) -> dict[str, Any]:
+    from kubelint.ruledocs import help_uri
+
+    urls = {spec.id: help_uri(spec) for spec in result.rules}
     report: dict[str, Any] = {
         "version": REPORT_VERSION,
         "tool": {"name": "kubelint", "version": __version__},
         "findings": [
-            {**finding_dict(f), "fix": fix_dict(result.fixes.get(f))} for f in result.findings
+            {**finding_dict(f), "fix": fix_dict(result.fixes.get(f)), "url": urls.get(f.rule)}
+            for f in result.findings
         ],
         # Input, render and rule errors: a report with errors is of a failed run (exit 2).
         "errors": [{"message": e} for e in result.errors],
@@ -105,6 +109,7 @@ def report_dict(result: RunResult, show_suppressed: bool = False) -> dict[str, A
         report["suppressed"] = [
             {
                 **finding_dict(f),
+                "url": urls.get(f.rule),
                 "suppression": {"kind": s.kind, "reason": s.reason, "where": s.where},
             }
             for f, s in result.suppressed_findings

@@ -5,13 +5,17 @@ the log validates against the official OASIS schema. One run; every enabled rule
 ``tool.driver.rules`` (summary, rule docs as help text and Markdown, tags, precision and, for
 security rules, ``security-severity``). Results name files relative to the repository root
 (``uriBaseId`` ``%SRCROOT%``), point at the offending field, and carry a partial fingerprint
-derived from ``Finding.fingerprint`` that survives line moves.
+derived from ``Finding.fingerprint`` that survives line moves. Suppressed findings (annotations,
+comments, exemptions, the baseline) are results too, with a ``suppressions`` entry (``inSource``
+or ``external``, the reason as justification): code scanning shows them as dismissed instead of
+closing them as fixed. Rules link to their section of docs/rules.md (``helpUri``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +28,8 @@ from kubelint.catalog import RuleSpec
 from kubelint.findings import Finding, RunResult, Severity
 from kubelint.reporters import Reporter
 from kubelint.reporters._ci import STDIN_NAME, RepoPaths, unique_fingerprints
+from kubelint.ruledocs import help_uri
+from kubelint.suppress import Suppression
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -123,7 +129,7 @@ def rule_descriptor(spec: RuleSpec) -> Any:
         short_description=om.MultiformatMessageString(text=spec.summary),
         full_description=om.MultiformatMessageString(text=f"{spec.summary} {spec.why}"),
         help=om.MultiformatMessageString(text=help_text(spec), markdown=help_markdown(spec)),
-        help_uri=spec.references[0] if spec.references else None,
+        help_uri=help_uri(spec),
         default_configuration=om.ReportingConfiguration(level=LEVELS[spec.severity]),
         properties=properties,
     )
@@ -185,7 +191,47 @@ def _related(f: Finding, paths: RepoPaths) -> list[Any] | None:
     ] or None
 
 
-def _result(f: Finding, index: int, fingerprint: str, paths: RepoPaths, fix: Any = None) -> Any:
+# Where a suppression is kept: in the linted file itself, or outside it (config, baseline).
+SUPPRESSION_KINDS = {
+    "annotation": "inSource",
+    "comment": "inSource",
+    "foreign": "inSource",
+    "exemption": "external",
+    "baseline": "external",
+}
+_WHERE_RE = re.compile(r"(?P<file>.+?):(?P<line>[0-9]+)(?::(?P<column>[0-9]+))?")
+
+
+def _suppression(s: Suppression, paths: RepoPaths) -> dict[str, Any]:
+    """A SARIF ``suppression``: kind, status accepted, the reason as justification and, when the
+    suppression has a file:line (a comment, an exemption), its location."""
+    out: dict[str, Any] = {
+        "kind": SUPPRESSION_KINDS.get(s.kind, "external"),
+        "status": "accepted",
+        "justification": s.reason,
+        "properties": {"kubelintKind": s.kind, "where": s.where},
+    }
+    m = _WHERE_RE.fullmatch(s.where)
+    if m:
+        region = om.Region(
+            start_line=max(1, int(m["line"])), start_column=max(1, int(m["column"] or 1))
+        )
+        out["location"] = om.Location(
+            physical_location=om.PhysicalLocation(
+                artifact_location=_artifact_location(m["file"], paths), region=region
+            )
+        )
+    return out
+
+
+def _result(
+    f: Finding,
+    index: int,
+    fingerprint: str,
+    paths: RepoPaths,
+    fix: Any = None,
+    suppression: Suppression | None = None,
+) -> Any:
     region = om.Region(start_line=max(1, f.location.line), start_column=max(1, f.location.column))
     properties: dict[str, Any] = {
         "container": f.container,
@@ -216,6 +262,7 @@ def _result(f: Finding, index: int, fingerprint: str, paths: RepoPaths, fix: Any
         partial_fingerprints={FINGERPRINT_KEY: fingerprint},
         properties={k: v for k, v in properties.items() if v is not None} or None,
         fixes=[_fix(f, fix, paths)] if fix is not None else None,
+        suppressions=[_suppression(suppression, paths)] if suppression is not None else None,
     )
 
 
@@ -225,14 +272,25 @@ def sarif_log(result: RunResult, paths: RepoPaths | None = None) -> dict[str, An
     specs: list[RuleSpec] = sorted(result.rules, key=lambda s: s.id)
     descriptors = [rule_descriptor(s) for s in specs]
     index = {s.id: i for i, s in enumerate(specs)}
-    for f in result.findings:  # a plugin may report under a rule that is not enabled
-        if f.rule not in index:
+    suppressed = sorted(
+        [*result.suppressed_findings, *result.baselined_findings],
+        key=lambda pair: pair[0].sort_key(),
+    )
+    for f in [*result.findings, *(f for f, _ in suppressed)]:
+        if f.rule not in index:  # a plugin may report under a rule that is not enabled
             index[f.rule] = len(descriptors)
             descriptors.append(om.ReportingDescriptor(id=f.rule))
     fingerprints = unique_fingerprints(result.findings, paths)
     results = [
         _result(f, index[f.rule], fp, paths, result.fixes.get(f))
         for f, fp in zip(result.findings, fingerprints, strict=True)
+    ]
+    # Suppressed findings stay results, marked suppressed: an alert dismissed in source is
+    # shown as dismissed, not closed as fixed.
+    suppressed_fingerprints = unique_fingerprints([f for f, _ in suppressed], paths)
+    results += [
+        _result(f, index[f.rule], fp, paths, suppression=s)
+        for (f, s), fp in zip(suppressed, suppressed_fingerprints, strict=True)
     ]
     notifications: Sequence[Any] = [
         om.Notification(message=om.Message(text=e), level="error") for e in result.errors

@@ -16,7 +16,6 @@ from kubelint.server.project import Diagnostic, Project
 from kubelint.server.ranges import token_range
 
 SOURCE = "kubelint"
-DOCS_URL = "https://github.com/kubelint/kubelint/blob/main/rules/{id}.yaml"
 SEVERITIES = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
     Severity.WARNING: types.DiagnosticSeverity.Warning,
@@ -30,9 +29,11 @@ def path_uri(path: Path) -> str:
 
 
 def rule_href(spec: RuleSpec) -> str | None:
+    from kubelint.ruledocs import help_uri, is_builtin
+
     owner, _, name = spec.origin.partition(":")
-    if owner == "kubelint.builtin":
-        return DOCS_URL.format(id=spec.id)
+    if is_builtin(spec):  # its section of docs/rules.md, as SARIF helpUri and JSON url
+        return help_uri(spec)
     if owner == "custom":
         directory, _, fname = name.rpartition(":")
         path = Path(directory) / fname if directory else Path(name)

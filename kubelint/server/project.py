@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import os
 import re
 import traceback
 from collections.abc import Iterable, Mapping
@@ -36,6 +37,7 @@ from kubelint.config import CONFIG_NAMES, Config, find_config
 from kubelint.dispatch import Engine
 from kubelint.findings import Finding, RunResult
 from kubelint.kustomization import KUSTOMIZATION_FILES
+from kubelint.kustomize_tree import Fills, scan
 from kubelint.lintset import LintSet
 from kubelint.model import K8sObject
 from kubelint.runner import Catalog
@@ -285,7 +287,9 @@ class Project:
         cached = self._files.get(path)
         if cached is not None and cached.key == key:
             return cached
-        source = Source(name=self.name_of(path), path=path, data=data)
+        source = Source(
+            name=self.name_of(path), path=path, data=data, kustomize_fills=_fills_for(path)
+        )
         linted = self.engine.lint_file(source)
         result = linted.result
         entry = _FileEntry(
@@ -436,3 +440,13 @@ def find_project_root(path: Path, folders: Iterable[Path]) -> Path | None:
         if inside and (best is None or len(folder.parts) > len(best.parts)):
             best = folder
     return best
+
+
+def _fills_for(path: Path) -> Fills | None:
+    """What the kustomizations at and above ``path`` that name it fill in (labels, selectors,
+    names, namespaces, images): an editor lints a file as a file, as ``lint --no-kustomize``
+    does, so those findings are not reported on it."""
+    try:
+        return scan([str(path)]).fills_for(Path(os.path.realpath(path)))
+    except (OSError, ValueError):
+        return None
