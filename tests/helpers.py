@@ -44,6 +44,7 @@ spec:
     - name: web
       image: nginx
 """
+POD_LATEST = POD.replace("image: nginx\n", "image: nginx:latest\n")  # one latest-tag finding
 
 # A Pod named `canary` (image `nginx`): the tell-tale that a file was linted.
 CANARY = """\

@@ -18,18 +18,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import ROOT
+from tests.helpers import POD_LATEST as POD
 
 EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
-POD = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: web
-      image: nginx:latest
-"""
 
 
 class Workflow:

@@ -8,17 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-
-POD = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: web
-      image: nginx:latest
-"""
+from tests.helpers import POD_LATEST as POD
 
 RULE = """\
 id: prod-team-label

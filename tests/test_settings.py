@@ -13,17 +13,7 @@ from typer.main import get_command
 from kubelint.cli import app
 from kubelint.settings import BASELINE, LINT, SHOW, Settings, flags
 from tests.conftest import run_cli
-
-POD = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: web
-      image: nginx:latest
-"""
+from tests.helpers import POD_LATEST as POD
 
 
 def command_options(*path: str) -> set[str]:
