@@ -23,7 +23,6 @@ import contextlib
 import functools
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -244,6 +243,8 @@ def _worker(
         outcomes, positions = _lint_slice(engine, sources, indexes, notes, result_cls)
         conn.send(("ok", [outcomes[si] for si in indexes]))
     except BaseException:
+        import traceback
+
         conn.send(("failed", traceback.format_exc()))
         conn.close()
         return
