@@ -479,6 +479,8 @@ def _merge(
     objects: list[K8sObject] = []
     related: list[bool] = []
     result.files += outcome.files
+    if source.kustomize_fills is not None:  # the cross-object findings on its objects too
+        engine.fills[source.name] = source.kustomize_fills
     if outcome.local is not None:
         for obj, ok in outcome.local:
             objects.append(obj)

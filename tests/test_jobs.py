@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 from pathlib import Path
@@ -213,3 +214,16 @@ def test_fixes_are_planned_from_the_loaded_documents(
     monkeypatch.setattr(kubelint.runner, "_fix_planner", lambda prep: None)
     assert _lint(*args, "--jobs", "1") == serial  # everything planned afterwards, from scratch
     assert len(texts.intersection(parsed)) > len(again)
+
+
+def test_charts_of_a_tree_render_concurrently_with_the_same_report(helm: Any) -> None:
+    """``--helm-auto`` renders the charts it finds up to ``--jobs`` at a time (threads waiting
+    on helm processes; the YAML parses they make meanwhile take turns): the report is the one
+    rendering them one by one gives, in the same order."""
+    from tests.helm_support import CHARTS
+
+    args = (str(CHARTS), "--helm-auto", "--helm-bin", helm.path, "--format", "json")
+    serial = _lint(*args, "--jobs", "1")
+    charts = {Path(f["file"]).parts[3] for f in json.loads(serial[1])["findings"]}
+    assert len(charts) >= 3, charts  # fixtures/helm/charts/<chart>/...
+    assert _lint(*args, "--jobs", "4") == serial
