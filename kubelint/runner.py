@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -273,10 +273,13 @@ def _run(
 
     settings = prep.eff.flags
     paths = prep.eff.paths
+    jobs = settings.jobs if settings.jobs is not None else parallel.usable_cores()
+    if jobs < 1:
+        raise RunError(f"--jobs must be at least 1, got {jobs}")
     sources, skipped, errors = gather(prep, progress)
     try:
         sources, more_skipped, render_errors, render_notes = render_all(
-            settings.render_options(), paths, sources
+            replace(settings.render_options(), jobs=jobs), paths, sources
         )
     except RenderError as exc:
         raise RunError(str(exc)) from exc
@@ -307,9 +310,6 @@ def _run(
     )
     for ex in suppressor.expired:
         err(f"{ex.origin}: exemption expired on {ex.expires} and no longer applies ({ex.reason})")
-    jobs = settings.jobs if settings.jobs is not None else parallel.usable_cores()
-    if jobs < 1:
-        raise RunError(f"--jobs must be at least 1, got {jobs}")
     engine = Engine(prep.active, prep.options, suppressor)
     if plan_fixes:
         engine.fix_planner = _fix_planner(prep)
