@@ -254,7 +254,9 @@ class Engine:
             if hit is None:
                 file = f.location.file
                 if file not in lines:
-                    lines[file] = (result.sources.get(file) or "").splitlines()
+                    text = result.sources.get(file) or ""
+                    # Suppressor.comment only looks at lines holding "kubelint:"
+                    lines[file] = text.splitlines() if "kubelint:" in text else []
                 hit = suppressor.comment(f.rule, file, f.location.line, lines[file])
             if hit is None:
                 hit = suppressor.exemption(f)

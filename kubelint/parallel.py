@@ -1,20 +1,22 @@
 """``--jobs N``: read, parse and lint the files of a run in worker processes.
 
 Files are independent until the cross-object stage. The sources of a run are cut into ``N``
-contiguous slices of about equal size; the main process lints the first slice itself while
-forked workers lint the others (load, build objects, per-object/pod/container rules). A worker
-returns, per source, its findings and the *compact facts* the rest of the run needs: each
-object's plain data and identity (no position index, which is most of a parsed document's
-weight), skipped documents, rule errors and notes. The main process then rebuilds the lint sets
-in source order and runs the cross-object rules on them; when one of those points into a
-document a worker parsed, the position is asked from that worker, which kept its documents'
-position indexes. Everything is merged in source order, so the report is byte-identical to
-``--jobs 1``.
+shares of about equal size; the main process lints the first slice itself while
+forked workers lint the others (load, build objects, per-object/pod/container rules, and what
+set rules can do per object: their ``prepare`` hooks, e.g. schema validation of built-in kinds).
+A worker streams, source by source as it finishes them (a thread of the main process reads them
+so the worker never waits on a full pipe), its findings and the *compact facts* the rest of the
+run needs: each object's plain data, identity and prepared results (no position index, which is
+most of a parsed document's weight), skipped documents, rule errors and notes. The main process
+then rebuilds the lint sets in source order and runs the cross-object rules on them; when one of
+those points into a document a worker parsed, the position is asked from that worker, which kept
+its documents' position indexes. Everything is merged in source order, so the report is
+byte-identical to ``--jobs 1``.
 
 Sources whose output is mapped back to Helm/Kustomize sources stay in the main process (their
 mapper keeps per-document state). Small runs, platforms without ``fork`` and ``--jobs 1`` run
-serially. A worker that dies is replaced by linting its slice (or re-reading a position) in the
-main process: a parallel run never fails where a serial one would succeed.
+serially. A worker that dies is replaced by linting the sources it did not send (or re-reading a
+position) in the main process: a parallel run never fails where a serial one would succeed.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,9 +61,11 @@ def _fork_context() -> Any:
     return multiprocessing.get_context("fork")
 
 
-# The main process also merges the workers' outcomes and runs the cross-object rules: it takes
-# a smaller share of the files.
-MAIN_SHARE = 0.6
+# The share of the files the main process lints relative to a worker's. The main process also
+# unpickles the workers' outcomes (while they go on: they stream them) and the cross-object
+# stage follows; a worker pickles its outcomes and validates its objects' schemas. Measured on
+# ../shared/corpus with two processes, equal shares finish closest together.
+MAIN_SHARE = 1.0
 
 
 def plan(sources: Sequence[Source], jobs: int) -> list[list[int]]:
@@ -75,10 +79,12 @@ def plan(sources: Sequence[Source], jobs: int) -> list[list[int]]:
     weights = [1 / MAIN_SHARE] + [1.0] * (jobs - 1)
     loads = [0.0] * jobs
     shares: list[list[int]] = [[] for _ in range(jobs)]
-    order = sorted(range(len(sources)), key=lambda i: -sizes[i])  # largest first
+    # Rendered output first (it always stays here), then the files, largest first.
+    order = sorted(range(len(sources)), key=lambda i: (sources[i].mapper is None, -sizes[i]))
     for i in order:
-        if sources[i].mapper is not None:  # rendered output: always here
+        if sources[i].mapper is not None:
             shares[0].append(i)
+            loads[0] += sizes[i]
             continue
         p = min(range(jobs), key=lambda k: (loads[k] + sizes[i]) * weights[k])
         loads[p] += sizes[i]
@@ -111,6 +117,7 @@ class SlimObject:
     unit: str
     default_namespace: str
     related: bool  # lint_object said it can take part in cross-object rules
+    memo: dict[str, Any]  # what set checks prepared for it here (their ``prepare`` hooks)
 
 
 @dataclass
@@ -142,18 +149,30 @@ def _lint_slice(
 ) -> tuple[dict[int, SourceOutcome], dict[tuple[int, int], PositionIndex]]:
     """Lint the given sources, each into its own outcome (notes included), keeping their
     documents' positions; ``keep``: the objects themselves stay in the outcome (main process)."""
-    outcomes: dict[int, SourceOutcome] = {}
     positions: dict[tuple[int, int], PositionIndex] = {}
+    outcomes = dict(_lint_each(engine, sources, indexes, notes, result_cls, keep, positions))
+    return outcomes, positions
+
+
+def _lint_each(
+    engine: Engine,
+    sources: Sequence[Source],
+    indexes: Sequence[int],
+    notes: RunNotes,
+    result_cls: type[RunResult],
+    keep: bool,
+    positions: dict[tuple[int, int], PositionIndex],
+) -> Iterator[tuple[int, SourceOutcome]]:
+    """(source index, outcome) of each source as soon as it is linted (see _lint_slice)."""
     real_suppressor = engine.suppressor
     if real_suppressor is not None:
         engine.suppressor = _Recorder()  # type: ignore[assignment]
     try:
         for si in indexes:
-            outcomes[si] = _lint_one(engine, sources[si], si, notes, result_cls, keep, positions)
+            yield si, _lint_one(engine, sources[si], si, notes, result_cls, keep, positions)
     finally:
         engine.suppressor = real_suppressor
         engine.clear_owners()
-    return outcomes, positions
 
 
 def _lint_one(
@@ -181,12 +200,18 @@ def _lint_one(
         del notes.notices[notices_before:]
         return SourceOutcome(deferred=True)
     local: list[tuple[K8sObject, bool]] = []
+    prepares = [] if keep else _prepares(engine)
     for obj in objects:
         related = engine.lint_object(obj, part)
         ids[id(obj)] = len(ids)
         if keep:
             local.append((obj, related))
             continue
+        before = set(obj.memo)
+        if related:
+            for prepare, ctx in prepares:
+                with contextlib.suppress(Exception):  # the set check itself reports it
+                    prepare(obj, ctx)
         number = doc_numbers.setdefault(id(obj.doc), len(doc_numbers))
         positions[(si, number)] = obj.doc.positions
         out.objects.append(
@@ -201,6 +226,7 @@ def _lint_one(
                 obj.unit,
                 obj.default_namespace,
                 related,
+                {k: v for k, v in obj.memo.items() if k not in before},
             )
         )
     engine.plan_fixes(source, part)
@@ -230,6 +256,21 @@ def _lint_one(
     return out
 
 
+def _prepares(engine: Engine) -> list[tuple[Callable[[Any, Any], None], Any]]:
+    """The per-object ``prepare`` hooks of the enabled set checks, with their contexts."""
+    hooks = []
+    for rule in engine.set_rules:
+        prepare = getattr(rule.fn, "__kubelint_prepare__", None)
+        if prepare is not None:
+            hooks.append((prepare, rule.ctx))
+    return hooks
+
+
+# What a worker sends, as one message each: a byte tag and, for ONE, a pickled
+# (source index, outcome); the main process's receiving thread reads the tags only.
+ONE, DONE, FAILED = b"o", b"d", b"f"
+
+
 def _worker(
     conn: Connection,
     engine: Engine,
@@ -238,14 +279,20 @@ def _worker(
     notes: RunNotes,
     result_cls: type[RunResult],
 ) -> None:
-    """A worker process: lint its slice, send the outcomes, then answer position queries."""
+    """A worker process: lint its slice, sending each source's outcome as soon as it is done
+    (the main process unpickles them while this one goes on), then answer position queries."""
+    import pickle
+
+    positions: dict[tuple[int, int], PositionIndex] = {}
     try:
-        outcomes, positions = _lint_slice(engine, sources, indexes, notes, result_cls)
-        conn.send(("ok", [outcomes[si] for si in indexes]))
+        for item in _lint_each(engine, sources, indexes, notes, result_cls, False, positions):
+            conn.send_bytes(ONE + pickle.dumps(item, pickle.HIGHEST_PROTOCOL))
+        conn.send_bytes(DONE)
     except BaseException:
         import traceback
 
-        conn.send(("failed", traceback.format_exc()))
+        with contextlib.suppress(OSError, ValueError):
+            conn.send_bytes(FAILED + traceback.format_exc().encode("utf-8", "replace"))
         conn.close()
         return
     while True:
@@ -262,6 +309,43 @@ def _worker(
         else:
             break
     conn.close()
+
+
+class _Inbox:
+    """Reads one worker's messages on a thread as they arrive (so the worker never waits on
+    a full pipe while the main process lints its own share); :meth:`outcomes` unpickles them
+    in the main thread."""
+
+    def __init__(self, conn: Connection) -> None:
+        import queue
+        import threading
+
+        self.conn = conn
+        self.queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = self.conn.recv_bytes()
+            except (EOFError, OSError):
+                data = None
+            self.queue.put(data)
+            if data is None or not data.startswith(ONE):
+                return  # DONE, FAILED or gone: the connection now serves position queries
+
+    def outcomes(self) -> Iterator[tuple[int, SourceOutcome]]:
+        """(source index, outcome) as the worker sent them, until it is done or gone."""
+        import pickle
+
+        while True:
+            data = self.queue.get()
+            if data is None or not data.startswith(ONE):
+                self.thread.join()
+                return
+            item: tuple[int, SourceOutcome] = pickle.loads(memoryview(data)[1:])
+            yield item
 
 
 class RemotePositions(PositionIndex):
@@ -351,15 +435,16 @@ def run(
         workers.append((indexes, parent_end, proc))
     sets: dict[str, list[K8sObject]] = {}
     try:
+        inboxes = [(indexes, conn, _Inbox(conn)) for indexes, conn, _ in workers]
         outcomes: dict[int, SourceOutcome | None] = {}
         conns: dict[int, Connection] = {}
         local, _ = _lint_slice(engine, sources, shares[0], notes, type(result), keep=True)
         outcomes.update(local)
-        for indexes, conn, _ in workers:
-            received = _receive(conn)
-            for n, si in enumerate(indexes):
-                outcomes[si] = received[n] if received is not None else None
-                conns[si] = conn
+        for indexes, conn, inbox in inboxes:
+            for si, received in inbox.outcomes():
+                outcomes[si] = received
+            for si in indexes:
+                conns[si] = conn  # a source the worker did not send is linted here
         for si, source in enumerate(sources):
             if source.data is None:
                 continue
@@ -382,14 +467,6 @@ def run(
                 proc.join()
 
 
-def _receive(conn: Connection) -> list[SourceOutcome] | None:
-    try:
-        status, payload = conn.recv()
-    except (EOFError, OSError):
-        return None
-    return payload if status == "ok" else None
-
-
 def _merge(
     engine: Engine,
     source: Source,
@@ -404,6 +481,8 @@ def _merge(
     objects: list[K8sObject] = []
     related: list[bool] = []
     result.files += outcome.files
+    if source.kustomize_fills is not None:  # the cross-object findings on its objects too
+        engine.fills[source.name] = source.kustomize_fills
     if outcome.local is not None:
         for obj, ok in outcome.local:
             objects.append(obj)
@@ -428,6 +507,7 @@ def _merge(
                     lint_set=slim.lint_set,
                     unit=slim.unit,
                     default_namespace=slim.default_namespace,
+                    memo=slim.memo,
                 )
             )
             related.append(slim.related)

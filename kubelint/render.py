@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from kubelint.kustomization import kustomization_file
 from kubelint.kustomize_tree import KustomizeTree
@@ -67,6 +68,7 @@ class RenderOptions:
     kustomize_auto: bool = False  # build them and require a builder (--kustomize-auto)
     no_kustomize: bool = False  # lint kustomizations' files as plain files (--no-kustomize)
     kustomize_allow_remote: bool = False  # let kustomize fetch remote resources/bases
+    jobs: int = 1  # renders found in the tree run this many at a time (--jobs)
 
 
 # --- tools --------------------------------------------------------------------------------------
@@ -268,6 +270,28 @@ def find_charts(paths: Iterable[str]) -> list[Path]:
 
 # --- the whole plan -----------------------------------------------------------------------------
 
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def _each(fn: Callable[[_T], _R], items: Sequence[_T], jobs: int) -> list[_R | RenderError]:
+    """``fn(item)`` of each item, in order, up to ``jobs`` at a time; a RenderError takes its
+    item's place. A render is another process (helm, kustomize): the threads only wait for
+    them, while the renders use the machine's cores."""
+
+    def one(item: _T) -> _R | RenderError:
+        try:
+            return fn(item)
+        except RenderError as exc:
+            return exc
+
+    if jobs < 2 or len(items) < 2:
+        return [one(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(jobs, len(items))) as pool:
+        return list(pool.map(one, items))
+
 
 def render_all(
     opts: RenderOptions, paths: Sequence[str], sources: list[Source]
@@ -292,6 +316,7 @@ def render_all(
     if not tree:
         return out, skipped, errors, notes
     explicit_charts = {Path(c).resolve() for c in opts.helm}
+    charts: list[str] = []
     for chart_dir in find_charts(tree):
         if chart_dir.resolve() in explicit_charts:
             continue
@@ -307,10 +332,12 @@ def render_all(
             hint = "helm not found: install it, or pipe `helm template` output to '-'"
             skipped.append(Skipped(shown, f"Helm chart ({hint})"))
         else:
-            try:
-                out.extend(helm_sources(str(chart_dir), opts))
-            except RenderError as exc:
-                errors.append(str(exc))
+            charts.append(str(chart_dir))
+    for rendered in _each(lambda chart: helm_sources(chart, opts), charts, opts.jobs):
+        if isinstance(rendered, RenderError):
+            errors.append(str(rendered))
+        else:
+            out.extend(rendered)
     out, notes = _kustomize_tree(opts, tree, out, skipped, errors)
     return out, skipped, errors, notes
 
@@ -348,15 +375,16 @@ def _kustomize_tree(
         )
     else:
         lint_roots = [Path(os.path.realpath(p)) for p in paths if is_dir(Path(p))]
-        for root in roots:
+
+        def build(root: Path) -> Source:
             tree_root = next((t for t in lint_roots if root.is_relative_to(t)), None)
-            try:
-                built.append(
-                    kustomize_source(found.shown(root), opts.kustomize_allow_remote, tree=tree_root)
-                )
-            except RenderError as exc:
-                errors.append(str(exc))
+            return kustomize_source(found.shown(root), opts.kustomize_allow_remote, tree=tree_root)
+
+        for root, source in zip(roots, _each(build, roots, opts.jobs), strict=True):
+            if isinstance(source, RenderError):
+                errors.append(str(source))
                 continue
+            built.append(source)
             covered |= found.owned(root)
             built_roots[root] = found.shown(root)
     kept: list[Source] = []

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -264,6 +264,7 @@ def run(
 def _run(
     prep: Prepared, progress: Progress, inputs: list[Source] | None, plan_fixes: bool
 ) -> tuple[RunResult, list[str], Suppressor]:
+    from kubelint import parallel
     from kubelint.dispatch import Engine
     from kubelint.findings import RunResult
     from kubelint.render import RenderError, render_all
@@ -272,10 +273,13 @@ def _run(
 
     settings = prep.eff.flags
     paths = prep.eff.paths
+    jobs = settings.jobs if settings.jobs is not None else parallel.usable_cores()
+    if jobs < 1:
+        raise RunError(f"--jobs must be at least 1, got {jobs}")
     sources, skipped, errors = gather(prep, progress)
     try:
         sources, more_skipped, render_errors, render_notes = render_all(
-            settings.render_options(), paths, sources
+            replace(settings.render_options(), jobs=jobs), paths, sources
         )
     except RenderError as exc:
         raise RunError(str(exc)) from exc
@@ -306,21 +310,13 @@ def _run(
     )
     for ex in suppressor.expired:
         err(f"{ex.origin}: exemption expired on {ex.expires} and no longer applies ({ex.reason})")
-    if settings.jobs is not None and settings.jobs < 1:
-        raise RunError(f"--jobs must be at least 1, got {settings.jobs}")
     engine = Engine(prep.active, prep.options, suppressor)
     if plan_fixes:
         engine.fix_planner = _fix_planner(prep)
     result = RunResult(skipped=list(skipped))
     progress.start_lint([s.name for s in kept])
     with gc_paused():
-        if len(kept) < 2 or settings.jobs == 1:  # one process (kubelint.parallel.plan agrees)
-            engine.run(kept, result, progress=progress)
-        else:
-            from kubelint import parallel
-
-            jobs = settings.jobs if settings.jobs is not None else parallel.usable_cores()
-            parallel.run(engine, kept, result, jobs, progress=progress)
+        parallel.run(engine, kept, result, jobs, progress=progress)
     progress.close()
     if settings.baseline:
         from kubelint.baseline import BaselineError

@@ -197,7 +197,10 @@ class Settings:
     jobs: int | None = flag(
         "--jobs",
         "-j",
-        help="Processes that read, parse and lint files (default: the usable CPU cores).",
+        help=(
+            "Processes that read, parse and lint files, and charts or kustomizations found in "
+            "the tree rendered at a time (default: the usable CPU cores)."
+        ),
         metavar="N",
         commands=_FINDINGS,
         panel=INPUTS,

@@ -134,8 +134,13 @@ class Skipped:
 def display_name(path: Path, cwd: Path | None = None) -> str:
     """Path relative to the current directory when below it, else as given (POSIX separators)."""
     base = cwd or Path.cwd()
+    return _shown(path, path.resolve(), base.resolve())
+
+
+def _shown(path: Path, resolved: Path, base: Path) -> str:
+    """display_name of ``path`` from its resolved form and the resolved current directory."""
     try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
+        return resolved.relative_to(base).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -148,20 +153,27 @@ def is_file(path: Path) -> bool:
         return False
 
 
-def _chart_root(path: Path) -> Path | None:
-    """The Helm chart directory containing ``path`` (nearest parent with a Chart.yaml)."""
+def _chart_root(path: Path, charts: dict[Path, bool] | None = None) -> Path | None:
+    """The Helm chart directory containing ``path`` (nearest parent with a Chart.yaml);
+    ``charts`` caches, per directory, whether it holds one (for many files of one walk)."""
     for parent in path.parents:
-        if is_file(parent / "Chart.yaml"):
+        found = charts.get(parent) if charts is not None else None
+        if found is None:
+            found = is_file(parent / "Chart.yaml")
+            if charts is not None:
+                charts[parent] = found
+        if found:
             return parent
     return None
 
 
-def classify_file(path: Path) -> str | None:
-    """Return a skip reason for files that are Helm chart sources, else None."""
+def classify_file(path: Path, charts: dict[Path, bool] | None = None) -> str | None:
+    """Return a skip reason for files that are Helm chart sources, else None (``charts``: see
+    _chart_root)."""
     name = path.name
     if name in CHART_FILES:
         return "Helm chart metadata"
-    chart = _chart_root(path)
+    chart = _chart_root(path, charts)
     if chart is not None:
         rel = path.relative_to(chart).parts
         if rel and rel[0] == "templates":
@@ -324,10 +336,11 @@ def collect(
     errors: list[str] = []
     seen: set[Path] = set()
     patch_cache: dict[Path, set[Path]] = {}
+    charts: dict[Path, bool] = {}  # directory -> whether it holds a Chart.yaml
     roots = _roots(paths)
+    cwd = Path.cwd().resolve()
 
-    def patches_near(path: Path) -> bool:
-        resolved = path.resolve()
+    def patches_near(resolved: Path) -> bool:
         for parent in resolved.parents:
             if parent not in patch_cache:
                 patch_cache[parent] = _kustomize_patch_files(parent)
@@ -340,11 +353,11 @@ def collect(
         if resolved in seen:
             return
         seen.add(resolved)
-        name = display_name(path)
-        reason = classify_file(resolved)
+        name = _shown(path, resolved, cwd)  # display_name(path), resolving nothing again
+        reason = classify_file(resolved, charts)
         if reason is None and path.name in KUSTOMIZATION_FILES:
             reason = "Kustomize kustomization"
-        if reason is None and patches_near(path):
+        if reason is None and patches_near(resolved):
             reason = "Kustomize patch (a partial object)"
         if reason is not None:
             skipped.append(Skipped(name, reason))

@@ -8,15 +8,17 @@ While :func:`tuple_events` is active, the parser calls the constructors below in
 return a tuple holding only what the loader reads (its first item the event code), so an event
 costs one small Python call.
 
-The swap is scoped to one parse (globals restored afterwards, also on errors; kubelint runs no
-parser in another thread), and it is only used when a probe parse shows that the installed
-parser calls the constructors with the arguments expected here. Otherwise (another version of
+The swap is scoped to one parse (globals restored afterwards, also on errors); a parse in
+another thread (concurrent renders read chart and kustomization files) waits for it. It is only
+used when a probe parse shows that the installed parser calls the constructors with the
+arguments expected here. Otherwise (another version of
 ruamel.yaml.clib) :func:`tuple_events` converts the parser's own event objects, which gives the
 same tuples, more slowly.
 """
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import functools
 from collections.abc import Callable, Iterator
@@ -126,15 +128,19 @@ def _convert(event: Any) -> Event:
     return _STREAM_END
 
 
+_SWAP_LOCK = _thread.RLock()  # one swapped parse at a time, whichever thread runs it
+
+
 @contextlib.contextmanager
 def _swapped() -> Iterator[None]:
-    module = vars(_ruamel_yaml)
-    saved = {name: module.get(name) for name in _CONSTRUCTORS}
-    module.update(_CONSTRUCTORS)
-    try:
-        yield
-    finally:
-        module.update(saved)
+    with _SWAP_LOCK:
+        module = vars(_ruamel_yaml)
+        saved = {name: module.get(name) for name in _CONSTRUCTORS}
+        module.update(_CONSTRUCTORS)
+        try:
+            yield
+        finally:
+            module.update(saved)
 
 
 _PROBE = "a: &x !!str b\nc: [*x, 'q', {d: 1}]\n"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -81,12 +83,56 @@ def test_positions_are_found_again_when_a_worker_stops_answering(
 
     def sends_then_exits(conn: Any, engine: Any, sources: Any, indexes: Any, *rest: Any) -> None:
         outcomes, _ = real(engine, sources, indexes, *rest)
-        conn.send(("ok", [outcomes[si] for si in indexes]))
+        for si in indexes:
+            conn.send_bytes(parallel.ONE + pickle.dumps((si, outcomes[si])))
+        conn.send_bytes(parallel.DONE)
         conn.close()
         os._exit(0)
 
     monkeypatch.setattr(parallel, "_worker", sends_then_exits)
     assert _lint(str(FIXTURES), "--format", "json", "--jobs", "2") == serial
+
+
+def test_a_worker_that_dies_half_way_is_finished_by_the_main_process(
+    split_small_runs: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outcomes arrive one source at a time: those sent before a worker died are kept, the
+    sources it never sent are linted in the main process, and the report is unchanged."""
+    serial = _lint(str(FIXTURES), "--format", "json", "--jobs", "1")
+    real = parallel._lint_slice
+
+    def dies_half_way(conn: Any, engine: Any, sources: Any, indexes: Any, *rest: Any) -> None:
+        half = indexes[: len(indexes) // 2]
+        outcomes, _ = real(engine, sources, half, *rest)
+        for si in half:
+            conn.send_bytes(parallel.ONE + pickle.dumps((si, outcomes[si])))
+        os._exit(3)
+
+    monkeypatch.setattr(parallel, "_worker", dies_half_way)
+    assert _lint(str(FIXTURES), "--format", "json", "--jobs", "2") == serial
+
+
+def test_workers_validate_built_in_kinds_themselves(
+    split_small_runs: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema validation of built-in kinds (set rules' per-object ``prepare``) runs in the
+    worker that parsed the object: the main process validates fewer objects, same report."""
+    from kubelint.checks import schema
+
+    calls: list[str] = []
+    real = schema.validate_object
+
+    def counted(obj: Any, *args: Any) -> Any:
+        calls.append(obj.kind)  # appended in the process that validates
+        return real(obj, *args)
+
+    monkeypatch.setattr(schema, "validate_object", counted)
+    args = (str(FIXTURES), "--format", "json")
+    serial = _lint(*args, "--jobs", "1")
+    in_one_process = len(calls)
+    calls.clear()
+    assert _lint(*args, "--jobs", "2") == serial
+    assert 0 < len(calls) < in_one_process
 
 
 def test_rendered_sources_stay_in_the_main_process() -> None:
@@ -168,3 +214,16 @@ def test_fixes_are_planned_from_the_loaded_documents(
     monkeypatch.setattr(kubelint.runner, "_fix_planner", lambda prep: None)
     assert _lint(*args, "--jobs", "1") == serial  # everything planned afterwards, from scratch
     assert len(texts.intersection(parsed)) > len(again)
+
+
+def test_charts_of_a_tree_render_concurrently_with_the_same_report(helm: Any) -> None:
+    """``--helm-auto`` renders the charts it finds up to ``--jobs`` at a time (threads waiting
+    on helm processes; the YAML parses they make meanwhile take turns): the report is the one
+    rendering them one by one gives, in the same order."""
+    from tests.helm_support import CHARTS
+
+    args = (str(CHARTS), "--helm-auto", "--helm-bin", helm.path, "--format", "json")
+    serial = _lint(*args, "--jobs", "1")
+    charts = {Path(f["file"]).parts[3] for f in json.loads(serial[1])["findings"]}
+    assert len(charts) >= 3, charts  # fixtures/helm/charts/<chart>/...
+    assert _lint(*args, "--jobs", "4") == serial

@@ -3,6 +3,7 @@ structure their consumers read."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -293,3 +294,46 @@ def test_gitlab_clean_is_empty_array(tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.chdir(tmp_path)
     run = run_cli("lint", ".", "--only", "privileged-container", "--format", "gitlab")
     assert run.exit_code == 0 and json.loads(run.stdout) == []
+
+
+class _Tag(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        [],
+        {"a": [], "b": {}, "c": [{}], "d": [[]]},
+        {"findings": [{"rule": "r", "line": 3, "ok": True, "no": False, "x": None}]},
+        {"text": 'quote " back \\ newline \n tab \t ctl \x01 é 😀 \u2028', "n": -0, "big": 2**70},
+        {"f": [0.1, 1e300, -2.5, float("nan"), float("inf"), -float("inf")]},
+        {7: "int key", 2.5: "float key", True: "t", False: "f", None: "n"},
+        ("tuple", ["nested", ("deep", {"k": (1, 2)})]),
+        "a string",
+        42,
+        None,
+        {"subclass": _Tag("kept as json.dump renders it")},
+    ],
+)
+def test_json_writer_matches_json_dump(data: Any) -> None:
+    """The reporters' JSON writer gives json.dump(indent=2, ensure_ascii=False)'s exact text."""
+    from kubelint.reporters import _jsontext
+
+    out = io.StringIO()
+    _jsontext.dump(data, out)
+    assert out.getvalue() == json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def test_json_writer_errors_as_json_dump() -> None:
+    from kubelint.reporters import _jsontext
+
+    cyclic: list[Any] = []
+    cyclic.append(cyclic)
+    for bad in ({"x": object()}, {(1, 2): "tuple key"}, cyclic):
+        with pytest.raises((TypeError, ValueError)) as ours:
+            _jsontext.dump(bad, io.StringIO())
+        with pytest.raises((TypeError, ValueError)) as theirs:
+            json.dumps(bad, indent=2, ensure_ascii=False)
+        assert (type(ours.value), str(ours.value)) == (type(theirs.value), str(theirs.value))

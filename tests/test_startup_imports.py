@@ -35,7 +35,6 @@ NOT_NEEDED = (
     "traceback",  # a rule or worker that raised
     "difflib",  # "did you mean" suggestions
     "pkgutil",  # rebuilding the check/reporter index (cached)
-    "kubelint.parallel",  # --jobs with more than one file
     "kubelint.mapping.base",  # rendered Helm/Kustomize output
     "kubelint.mapping.helm",
     "kubelint.mapping.helm_trace",
@@ -105,12 +104,12 @@ def test_a_text_lint_of_one_file_imports_only_what_it_needs(tmp_path: Path, smal
 
 
 def test_the_guard_sees_what_a_run_does_import(tmp_path: Path, small: Path) -> None:
-    """The probe is not blind: asking for SARIF imports it, more than one file with --jobs 2
-    imports kubelint.parallel."""
+    """The probe is not blind: asking for SARIF imports it, rendered Helm output (a
+    ``# Source:`` comment) imports the Helm mapper."""
     cache = tmp_path / "cache"
     _, modules = imported("lint", str(small), "--format", "sarif", cwd=tmp_path, cache=cache)
     assert {"sarif_om", "kubelint.reporters.sarif"} <= modules
-    other = small.with_name("other.yaml")
-    other.write_text(DEPLOYMENT, encoding="utf-8")
-    _, modules = imported("lint", str(small), str(other), "-j", "2", cwd=tmp_path, cache=cache)
-    assert "kubelint.parallel" in modules
+    rendered = small.with_name("rendered.yaml")
+    rendered.write_text("---\n# Source: web/templates/deploy.yaml\n" + DEPLOYMENT, "utf-8")
+    _, modules = imported("lint", str(rendered), cwd=tmp_path, cache=cache)
+    assert "kubelint.mapping.helm" in modules

@@ -87,6 +87,7 @@ def check(
     validate_params: Callable[[Mapping[str, Any]], None] | None = None,
     *,
     target: Target | None = None,
+    prepare: Callable[[Any, CheckContext], None] | None = None,
 ) -> Callable[[F], F]:
     """Mark ``fn`` as the check called ``name`` (referenced by ``check:`` in rule YAML).
 
@@ -97,6 +98,12 @@ def check(
     ``validate_params`` (optional) checks a rule's merged params beyond its JSON Schema (e.g.
     that a quantity parses); it raises ValueError with a message, which the engine reports as
     a configuration error (exit 2) once, before any input is linted.
+
+    ``prepare`` (optional, set checks only) is the part of the check that depends on one object
+    alone: ``prepare(obj, ctx)`` may compute into ``obj.memo`` what the check would otherwise
+    compute for that object in the cross-object stage. ``--jobs`` worker processes call it for
+    the objects they parse, so that work runs in parallel; the check must give the same result
+    whether or not it was called.
     """
 
     def mark(fn: F) -> F:
@@ -106,6 +113,8 @@ def check(
             fn.__kubelint_target__ = declared  # type: ignore[attr-defined]
         if validate_params is not None:
             fn.__kubelint_validate_params__ = validate_params  # type: ignore[attr-defined]
+        if prepare is not None:
+            fn.__kubelint_prepare__ = prepare  # type: ignore[attr-defined]
         return fn
 
     return mark

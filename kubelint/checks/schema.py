@@ -49,7 +49,28 @@ class Problem:
     at: At = "auto"
 
 
-@check("schema_invalid")
+def _prepare(obj: K8sObject, ctx: CheckContext) -> None:
+    """Validate an object of a built-in kind ahead of the cross-object stage: its schema is the
+    bundled one, whatever CRDs the lint set holds (built-in schemas are looked up first)."""
+    version = ctx.kubernetes_version
+    if obj.memo.get(_CACHE, (None,))[0] == version or not k8s_schemas.supports(version):
+        return
+    if k8s_schemas.builtin_schema(version, obj.api_version, obj.kind) is None:
+        return  # a custom resource, or no schema: validated with its lint set's CRDs
+    obj.memo[_CACHE] = (version, validate_object(obj, _Builtins(version), ctx.notes))
+
+
+class _Builtins:
+    """The registry of :func:`_prepare`: built-in kinds only."""
+
+    def __init__(self, version: Version) -> None:
+        self.version = version
+
+    def lookup(self, api_version: str, kind: str) -> CompiledSchema | None:
+        return k8s_schemas.builtin_schema(self.version, api_version, kind)
+
+
+@check("schema_invalid", prepare=_prepare)
 def schema_invalid(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violation]:
     """Wrong types, missing required fields, bad enum values; objects without a schema with
     ``requireSchemas``."""
@@ -59,7 +80,7 @@ def schema_invalid(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violation]:
             yield _violation(obj, problem)
 
 
-@check("unknown_field")
+@check("unknown_field", prepare=_prepare)
 def unknown_field(lint_set: LintSet, ctx: CheckContext) -> Iterator[Violation]:
     """Fields the schema does not know (typos, fields at the wrong level or version)."""
     for obj, problem in _problems(lint_set, ctx):
@@ -134,7 +155,9 @@ class _Registry:
         return result
 
 
-def validate_object(obj: K8sObject, registry: _Registry, notes: RunNotes) -> list[Problem]:
+def validate_object(
+    obj: K8sObject, registry: _Registry | _Builtins, notes: RunNotes
+) -> list[Problem]:
     """Every schema problem of ``obj`` (no-schema objects are counted in ``notes``)."""
     compiled = registry.lookup(obj.api_version, obj.kind)
     if compiled is None:

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 from kubelint.findings import Finding
@@ -22,6 +23,7 @@ from kubelint.fix.spec import Decision, Op, apply_op, autofix_of, decide
 from kubelint.fix.text import (
     CannotFix,
     DocIndex,
+    Style,
     Text,
     TextEdit,
     apply_edits,
@@ -125,9 +127,18 @@ class _Chunks:
 
     def __init__(self, text: str, docs: list[Document]) -> None:
         starts = [0]
-        line_offsets = _line_offsets(text)
-        for d in docs[1:]:
-            starts.append(line_offsets[d.line - 1] if d.line - 1 < len(line_offsets) else len(text))
+        if len(docs) > 1:
+            # ends[j]: the characters of lines 0..j (0-based) without their "\n"s, so 1-based
+            # line L starts at ends[L - 2] + L - 1 (computed in C, not one find() per line).
+            ends = list(accumulate(map(len, text.split("\n"))))
+            for d in docs[1:]:
+                line = d.line  # 1-based
+                if line == 1:
+                    starts.append(0)
+                elif line - 1 < len(ends):
+                    starts.append(ends[line - 2] + line - 1)
+                else:
+                    starts.append(len(text))
         self.lines = [0] + [d.line - 1 for d in docs[1:]]
         self.texts = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
         self.starts = starts
@@ -143,16 +154,6 @@ class _Chunks:
 
     def joined(self) -> str:
         return "".join(self.texts)
-
-
-def _line_offsets(text: str) -> list[int]:
-    offsets = [0]
-    find = text.find
-    pos = find("\n")
-    while pos >= 0:
-        offsets.append(pos + 1)
-        pos = find("\n", pos + 1)
-    return offsets
 
 
 _NO_POSITIONS = Document(index=0, line=1)  # fixes read the model's data, never its positions
@@ -182,12 +183,13 @@ def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
-def _edits_for(text: str, doc: DocIndex, ops: Sequence[Op]) -> list[TextEdit]:
-    """Edits of ``text`` (one document) for ``ops``; several ops are composed into one edit."""
-    t = Text(text)
-    style = detect_style(doc)
+def _edits_for(
+    text: str, doc: DocIndex, ops: Sequence[Op], style: Style | None = None
+) -> list[TextEdit]:
+    """Edits of ``text`` (one document) for ``ops``; several ops are composed into one edit.
+    ``style``: ``detect_style(doc)`` when the caller has it already."""
     if len(ops) == 1:
-        return _op_edits(t, doc, ops[0], style)
+        return _op_edits(Text(text), doc, ops[0], style or detect_style(doc))
     current = text
     for op in ops:
         docs = index_documents(current)
@@ -271,7 +273,7 @@ def plan(
         out.unfixable.extend(Unfixable(f, out.error) for f in relevant)
         return out
     chunks = _Chunks(text, loaded.documents)
-    indexes: dict[int, DocIndex] = {}
+    indexes: dict[int, tuple[DocIndex, Style]] = {}  # per document: its index and style
     for finding in relevant:
         i = chunks.doc_of_line(finding.location.line)
         decision = _decide(rules, finding, chunks.data[i], options)
@@ -281,8 +283,10 @@ def plan(
         chunk = chunks.texts[i]
         try:
             if i not in indexes:
-                indexes[i] = index_documents(chunk)[0]
-            edits = _edits_for(chunk, indexes[i], decision.ops)
+                index = index_documents(chunk)[0]
+                indexes[i] = index, detect_style(index)
+            index, style = indexes[i]
+            edits = _edits_for(chunk, index, decision.ops, style)
             if not edits:
                 continue  # already as the fix wants it
             expected = _copy(chunks.data[i])

@@ -9,12 +9,11 @@ root) with ``location.lines.begin``.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from kubelint.catalog import RuleSpec
 from kubelint.findings import Finding, RunResult, Severity
-from kubelint.reporters import Reporter
+from kubelint.reporters import Reporter, _jsontext
 from kubelint.reporters._ci import RepoPaths, unique_fingerprints
 
 SEVERITIES = ("info", "minor", "major", "critical", "blocker")
@@ -84,5 +83,5 @@ class GitlabReporter(Reporter):
     description = "GitLab Code Quality JSON"
 
     def finish(self, result: RunResult) -> None:
-        json.dump(code_quality(result), self.out, indent=2, ensure_ascii=False)
+        _jsontext.dump(code_quality(result), self.out)
         self.out.write("\n")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from kubelint import __version__
 from kubelint.findings import Finding, RunResult
-from kubelint.reporters import Reporter
+from kubelint.reporters import Reporter, _jsontext
 
 REPORT_VERSION = 1
 
@@ -123,5 +122,5 @@ class JsonReporter(Reporter):
 
     def finish(self, result: RunResult) -> None:
         report = report_dict(result, bool(self.options.show_suppressed))
-        json.dump(report, self.out, indent=2, ensure_ascii=False)
+        _jsontext.dump(report, self.out)
         self.out.write("\n")

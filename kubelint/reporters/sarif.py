@@ -26,7 +26,7 @@ import sarif_om as om  # type: ignore[import-untyped]
 from kubelint import __version__
 from kubelint.catalog import RuleSpec
 from kubelint.findings import Finding, RunResult, Severity
-from kubelint.reporters import Reporter
+from kubelint.reporters import Reporter, _jsontext
 from kubelint.reporters._ci import STDIN_NAME, RepoPaths, unique_fingerprints
 from kubelint.ruledocs import help_uri
 from kubelint.suppress import Suppression
@@ -329,5 +329,5 @@ class SarifReporter(Reporter):
     description = "SARIF 2.1.0 (GitHub code scanning)"
 
     def finish(self, result: RunResult) -> None:
-        json.dump(sarif_log(result), self.out, indent=2, ensure_ascii=False)
+        _jsontext.dump(sarif_log(result), self.out)
         self.out.write("\n")
