@@ -14,6 +14,9 @@ ratio of the medians):
                 files in its own process (the events are what kubelint's loader consumes; the
                 composer is 5× slower and no yardstick), then ``--jobs 1`` vs ``--jobs 2`` with
                 a byte-for-byte comparison of the two reports
+* ``kustomize`` the corpus as kubelint lints it by default (its kustomizations built with
+                ``kubectl kustomize``, several at a time with ``--jobs``): ``--jobs 2`` vs
+                ``--jobs 1`` and their reports compared; skipped without kubectl/kustomize
 * ``scale``     1k, 10k and 50k generated objects (bench/gen_large.py): time and memory per object
 * ``precommit`` the ``kubelint-files`` pre-commit hook on one changed file (``pre-commit run``
                 in a scratch git repository, kubelint installed by pre-commit itself)
@@ -49,7 +52,7 @@ BUNDLE = CORPUS / "argo-cd" / "manifests" / "install.yaml"
 CHECKOV_VERSION = "3.3.30"
 CHECKOV_VENV = Path(__file__).resolve().parent / ".checkov-venv"
 PY = sys.executable
-CASES = ("small", "startup", "bundle", "corpus", "scale", "precommit")
+CASES = ("small", "startup", "bundle", "corpus", "kustomize", "scale", "precommit")
 
 SMALL = """\
 apiVersion: apps/v1
@@ -297,6 +300,29 @@ def case_corpus(work: Path, repeat: int) -> None:
     )
 
 
+def case_kustomize(work: Path, repeat: int) -> None:
+    if not CORPUS.is_dir() or not (shutil.which("kubectl") or shutil.which("kustomize")):
+        print("kustomize: ../shared/corpus or kubectl/kustomize not found, skipped")
+        return
+    base = ["lint", str(CORPUS), "--format", "json", "--fail-on", "never"]
+    jobs = paired(
+        "corpus with kustomize builds --jobs",
+        kubelint(*base, "--jobs", "2"),
+        kubelint(*base, "--jobs", "1"),
+        repeat,
+        cwd=work,
+    )
+    show(jobs, "jobs-2", "jobs-1")
+    print(f"  (figure) --jobs 2 is {1 / jobs.ratio():.2f}x faster than --jobs 1 (wall)")
+    one, two = work / "k-jobs1.json", work / "k-jobs2.json"
+    run_once(kubelint(*base, "--jobs", "1"), work, out=one)
+    run_once(kubelint(*base, "--jobs", "2"), work, out=two)
+    target(
+        "corpus with kustomize builds: --jobs 2 report byte-identical to --jobs 1",
+        one.read_bytes() == two.read_bytes(),
+    )
+
+
 def case_scale(work: Path, repeat: int) -> None:
     sizes = {"1k": 10, "10k": 98, "50k": 490}
     per: dict[str, tuple[float, float, float, int]] = {}
@@ -425,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
             case_bundle(work, args.repeat, ckv)
         if "corpus" in chosen:
             case_corpus(work, max(3, args.repeat // 2))
+        if "kustomize" in chosen:
+            case_kustomize(work, 3)
         if "scale" in chosen:
             case_scale(work, 3)
         if "precommit" in chosen:

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from kubelint.findings import Finding, Location, RunResult, fingerprint
 from kubelint.loader import Document, InputProblem, LoadResult, input_limit_problem, load_bytes
-from kubelint.mapping import Mapper
 from kubelint.mapping import detect as detect_mapper
 from kubelint.model import K8sObject
 from kubelint.options import Options
 from kubelint.positions import PositionIndex
 from kubelint.selection import ActiveRule
 from kubelint.sources import Skipped, Source
+
+if TYPE_CHECKING:
+    from kubelint.mapping import Mapper
 
 KUSTOMIZE_GROUP = "kustomize.config.k8s.io"
 _TEMPLATE_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?\{\{", re.MULTILINE)

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubelint.build import ObjectBuilder
 from kubelint.checks import RunNotes
 from kubelint.declarative import evaluate
 from kubelint.findings import Finding, Location, Related, RunResult, Violation, fingerprint
-from kubelint.kustomize_tree import Fills
 from kubelint.lintset import LintSet
 from kubelint.mapping import map_finding, tag_builds
 from kubelint.model import K8sObject
@@ -27,6 +25,9 @@ from kubelint.options import Options
 from kubelint.selection import ActiveRule
 from kubelint.sources import Source
 from kubelint.suppress import Suppressor
+
+if TYPE_CHECKING:
+    from kubelint.kustomize_tree import Fills
 
 _CONTAINER_TOKENS = ("initContainers", "containers", "ephemeralContainers")
 
@@ -315,6 +316,8 @@ class Engine:
                 for v in evaluate(rule, target, container):
                     self._emit(rule, obj, v, result)
         except Exception as exc:  # a broken rule must not stop the run
+            import traceback
+
             where = f" on {obj.ref} in {obj.file}" if obj is not None else ""
             tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
             result.errors.append(f"rule {rule.id} raised {tb}{where}")

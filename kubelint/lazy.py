@@ -9,7 +9,6 @@ them all, then kept in the user cache (kubelint.cache), keyed on the modules' fi
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
@@ -72,6 +71,8 @@ def package_index(
     key = tuple(disk_cache.dir_identity(Path(p), ("*.py",)) for p in root)
 
     def build() -> dict[str, tuple[str, str]]:
+        import pkgutil
+
         found: dict[str, tuple[str, str]] = {}
         infos = sorted(pkgutil.iter_modules(root), key=lambda i: i.name)
         for info in infos:

@@ -8,7 +8,6 @@ what a message shows for any value; ``type_name`` names a value's type ("a mappi
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -50,6 +49,8 @@ def suggest(
     if ignore_case:
         match = {c.lower(): c for c in options}.get(name.lower())
     if match is None:
+        import difflib
+
         close = difflib.get_close_matches(name, options, n=1, cutoff=cutoff)
         match = close[0] if close else None
     return f" (did you mean {quote(match)}?)" if match else ""

@@ -79,10 +79,12 @@ def plan(sources: Sequence[Source], jobs: int) -> list[list[int]]:
     weights = [1 / MAIN_SHARE] + [1.0] * (jobs - 1)
     loads = [0.0] * jobs
     shares: list[list[int]] = [[] for _ in range(jobs)]
-    order = sorted(range(len(sources)), key=lambda i: -sizes[i])  # largest first
+    # Rendered output first (it always stays here), then the files, largest first.
+    order = sorted(range(len(sources)), key=lambda i: (sources[i].mapper is None, -sizes[i]))
     for i in order:
-        if sources[i].mapper is not None:  # rendered output: always here
+        if sources[i].mapper is not None:
             shares[0].append(i)
+            loads[0] += sizes[i]
             continue
         p = min(range(jobs), key=lambda k: (loads[k] + sizes[i]) * weights[k])
         loads[p] += sizes[i]

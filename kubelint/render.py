@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,18 +20,6 @@ from kubelint.kustomization import kustomization_file
 from kubelint.kustomize_tree import KustomizeTree
 from kubelint.kustomize_tree import scan as scan_kustomizations
 from kubelint.loader import MAX_BYTES
-from kubelint.mapping import HelmMapper, KustomizeMapper
-from kubelint.mapping.helm_trace import trace_render
-from kubelint.mapping.helm_values import ValuesFiles, chart_meta, set_keys
-from kubelint.render_guard import (
-    RenderGuardError,
-    check_namespace,
-    check_release_name,
-    remote_entries,
-    render_memory,
-    render_timeout,
-    run_bounded,
-)
 from kubelint.sources import (
     VENDORED_DIRS,
     Skipped,
@@ -90,6 +76,8 @@ class RenderOptions:
 
 def find_helm(helm_bin: str | None = None) -> str | None:
     """The helm executable: ``--helm-bin`` (a path or a name on PATH), else ``helm`` on PATH."""
+    import shutil
+
     if helm_bin:
         if os.sep in helm_bin or (os.altsep and os.altsep in helm_bin):
             return helm_bin if os.access(helm_bin, os.X_OK) and Path(helm_bin).is_file() else None
@@ -99,6 +87,8 @@ def find_helm(helm_bin: str | None = None) -> str | None:
 
 def find_kustomize() -> list[str] | None:
     """``kustomize build`` when kustomize is installed, else ``kubectl kustomize``."""
+    import shutil
+
     kustomize = shutil.which("kustomize")
     if kustomize:
         return [kustomize, "build"]
@@ -110,6 +100,8 @@ def find_kustomize() -> list[str] | None:
 
 def _run(cmd: Sequence[str], what: str, cwd: str | None = None) -> bytes:
     """Run a renderer under time, memory and output bounds (render_guard.run_bounded)."""
+    from kubelint.render_guard import render_memory, render_timeout, run_bounded
+
     try:
         proc = run_bounded(list(cmd), cwd, MAX_BYTES)
     except FileNotFoundError as exc:
@@ -138,6 +130,11 @@ def _run(cmd: Sequence[str], what: str, cwd: str | None = None) -> bytes:
 
 def helm_sources(chart: str, opts: RenderOptions) -> list[Source]:
     """One source per values set: ``helm template`` of ``chart``, mapped to its templates."""
+    from kubelint.mapping.helm import HelmMapper
+    from kubelint.mapping.helm_trace import trace_render
+    from kubelint.mapping.helm_values import ValuesFiles, chart_meta, set_keys
+    from kubelint.render_guard import RenderGuardError, check_namespace, check_release_name
+
     chart_dir = Path(chart)
     if not is_file(chart_dir / "Chart.yaml"):
         raise RenderError(f"{chart}: not a Helm chart directory (no Chart.yaml)")
@@ -198,6 +195,11 @@ def kustomize_source(
     Remote resources and bases are refused before anything runs (render_guard.py) unless
     ``allow_remote``. ``tree``: the linted directory it was found in (its files may be read
     to map findings, as the kustomization's own repository may)."""
+    import tempfile
+
+    from kubelint.mapping.kustomize import KustomizeMapper
+    from kubelint.render_guard import remote_entries
+
     target = Path(os.path.realpath(directory))
     kfile = kustomization_file(target)
     if kfile is None:
@@ -318,6 +320,8 @@ def render_all(
     for chart_dir in find_charts(tree):
         if chart_dir.resolve() in explicit_charts:
             continue
+        from kubelint.mapping.helm_values import chart_meta
+
         shown = display_name(chart_dir)
         if chart_meta(chart_dir / "Chart.yaml").get("type") == "library":
             skipped.append(Skipped(shown, "Helm library chart (not installable)"))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
@@ -87,6 +86,8 @@ def write_atomic(path: Path, write: Callable[[IO[str]], None]) -> None:
     """Write a text file through a temporary file in its directory and a rename."""
     if path.is_symlink():  # checked before the run too; the tree may have changed since
         raise ReportPathError(f"{path}: refusing to write a report through a symbolic link")
+    import tempfile
+
     directory = path.parent
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -39,12 +39,20 @@ def load_schema(name: str) -> dict[str, Any]:
 def package_table(name: str) -> Any:
     """The one document of the data file ``kubelint/data/<name>``, read as YAML 1.1 by
     ``loader.read_yaml_file``; a file that does not parse cleanly as one document is a broken
-    installation (``ValueError`` naming the file, line and problem)."""
-    from kubelint.loader import first_problem, read_yaml_file
+    installation (``ValueError`` naming the file, line and problem). The parsed table is kept in
+    the user cache (kubelint.cache), keyed on the file's identity."""
+    from kubelint import cache as disk_cache
 
-    _, loaded = read_yaml_file(package_data(name))
-    p = first_problem(loaded)
-    if p is not None or len(loaded.documents) != 1:
-        where = f":{p.line}: {p.message}" if p is not None else ": not one document"
-        raise ValueError(f"{name}{where}")
-    return loaded.documents[0].data
+    path = package_data(name)
+
+    def parse() -> Any:
+        from kubelint.loader import first_problem, read_yaml_file
+
+        _, loaded = read_yaml_file(path)
+        p = first_problem(loaded)
+        if p is not None or len(loaded.documents) != 1:
+            where = f":{p.line}: {p.message}" if p is not None else ": not one document"
+            raise ValueError(f"{name}{where}")
+        return loaded.documents[0].data
+
+    return disk_cache.cached("table", disk_cache.file_identity(path), parse)

@@ -100,10 +100,18 @@ def check_schema(schema: Any) -> None:
 
 
 def compile_schema(
-    schema: Any, *, draft202012: bool = False, validate_formats: bool | None = None
+    schema: Any,
+    *,
+    draft202012: bool = False,
+    validate_formats: bool | None = None,
+    checked: bool = False,
 ) -> Any:
-    """A compiled jsonschema-rs validator for ``schema`` (see the module docstring)."""
-    check_schema(schema)
+    """A compiled jsonschema-rs validator for ``schema`` (see the module docstring).
+
+    ``checked``: ``check_schema`` has passed on this very schema already (the bundled
+    Kubernetes schemas are checked once, when they enter the user cache)."""
+    if not checked:
+        check_schema(schema)
     options: dict[str, Any] = {
         "retriever": _refuse,
         "pattern_options": jsonschema_rs.RegexOptions(),

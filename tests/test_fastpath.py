@@ -102,3 +102,33 @@ def test_run_lint_reports_user_errors_with_exit_2(
     settings = Settings(paths=[str(tmp_path)], only=["no-such-rule"])
     assert fastpath.run_lint(settings) == 2
     assert 'unknown rule "no-such-rule"' in capsys.readouterr().err
+
+
+UNUSUAL = [
+    ["-qv", "a.yaml"],  # bundled short flags
+    ["-j2", "a.yaml"],  # a short option's value attached
+    ["-n=shop", "a.yaml"],
+    ["--verbose=yes"],
+    ["--jobs", "-1"],
+    ["--jobs="],
+    ["--format=", "a.yaml"],
+    ["--namespace", "-"],
+    ["-odd name.yaml"],
+    ["--complete=1"],
+    ["--values"],
+]
+
+
+@pytest.mark.parametrize("args", SAMPLES + MIXED + UNUSUAL, ids=lambda a: " ".join(a) or "(none)")
+def test_the_scanner_reads_what_argparse_reads_or_steps_aside(args: list[str]) -> None:
+    """The plain scanner that spares argparse's import gives argparse's values, or None."""
+    head = args[: args.index("--")] if "--" in args else args
+    scanned = fastpath._scan(head)
+    try:
+        expected: dict[str, Any] | None = vars(fastpath._parser().parse_intermixed_args(head))
+    except (fastpath._Unsure, ValueError, TypeError):
+        expected = None
+    if args in SAMPLES or args in MIXED:
+        assert scanned is not None, "the scanner should read this command line"
+    if scanned is not None:
+        assert scanned == expected

@@ -17,9 +17,8 @@ from typing import Any
 
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
-from kubelint.loader import first_problem, read_yaml_file
 from kubelint.model import K8sObject
-from kubelint.resources import package_data
+from kubelint.resources import package_table
 from kubelint.versions import Version, format_version, parse_minor
 
 DATA_FILE = "api-versions.yaml"
@@ -108,12 +107,7 @@ def parse_table(rows: Any) -> dict[tuple[str, str], ApiVersionEntry]:
 @cache
 def api_version_table() -> dict[tuple[str, str], ApiVersionEntry]:
     """The table, keyed on (apiVersion, kind); read from the package once per process."""
-    _, loaded = read_yaml_file(package_data(DATA_FILE))
-    p = first_problem(loaded)
-    if p is not None or len(loaded.documents) != 1:
-        where = f":{p.line}: {p.message}" if p is not None else ": not one document"
-        raise ValueError(f"{DATA_FILE}{where}")
-    return parse_table(loaded.documents[0].data)
+    return parse_table(package_table(DATA_FILE))
 
 
 def resolve_replacement(

@@ -34,7 +34,7 @@ from typing import Any
 
 from kubelint import cache as disk_cache
 from kubelint.k8s_names import valid_api_version, valid_kind
-from kubelint.schema_compile import SchemaCompileError, compile_schema
+from kubelint.schema_compile import SchemaCompileError, check_schema, compile_schema
 from kubelint.versions import Version, format_version
 
 SCHEMA_PACKAGE = "kubernetes_validate"
@@ -273,10 +273,12 @@ def schema_file_name(api_version: str, kind: str) -> str:
 
 
 def _compile(
-    document: dict[str, Any], source: str, version: Version | None = None
+    document: dict[str, Any], source: str, version: Version | None = None, checked: bool = False
 ) -> CompiledSchema:
     try:
-        validator = compile_schema(document, draft202012=True, validate_formats=False)
+        validator = compile_schema(
+            document, draft202012=True, validate_formats=False, checked=checked
+        )
     except SchemaCompileError as exc:  # a foreign $ref, a bad regex, too deep, …
         raise SchemaLoadError(f"{source}: schema cannot be compiled: {exc}") from exc
     return CompiledSchema(validator, document, source, version)
@@ -302,11 +304,20 @@ def builtin_schema(version: Version, api_version: str, kind: str) -> CompiledSch
             disk_cache.file_identity(node),
             _definitions_identity(version),
         )
-        document = disk_cache.cached(
-            "schema", identity, lambda: _builtin_document(node, version, api_version, kind)
-        )
+        source = f"Kubernetes {format_version(version)}"
+
+        def checked_document() -> dict[str, Any] | None:
+            document = _builtin_document(node, version, api_version, kind)
+            if document is not None:
+                check_schema(document)  # raises: nothing is cached
+            return document
+
+        try:
+            document = disk_cache.cached("schema-checked", identity, checked_document)
+        except SchemaCompileError as exc:
+            raise SchemaLoadError(f"{source}: schema cannot be compiled: {exc}") from exc
         if document is not None:
-            compiled = _compile(document, f"Kubernetes {format_version(version)}", version)
+            compiled = _compile(document, source, version, checked=True)
     _BUILTIN[key] = compiled
     return compiled
 

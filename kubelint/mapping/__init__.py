@@ -21,14 +21,28 @@ Rules know nothing of this: they see plain objects and return pointers; only loc
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubelint.findings import Location, Related, Violation
-from kubelint.mapping.base import At, Mapped, Mapper
-from kubelint.mapping.helm import SOURCE_RE, HelmMapper, PipedRender, source_comments
-from kubelint.mapping.kustomize import ORIGIN_ANNOTATION, KustomizeMapper, tag_builds
-from kubelint.model import K8sObject
+if TYPE_CHECKING:
+    from kubelint.findings import Finding, Location, Related, Violation
+    from kubelint.mapping.base import At, Mapped, Mapper
+    from kubelint.mapping.helm import HelmMapper, source_comments
+    from kubelint.mapping.kustomize import KustomizeMapper
+    from kubelint.model import K8sObject
+
+# What Kustomize's origin annotation is called (the Kustomize mapper strips it, detect looks for
+# it). The mappers are imported on first use: a run over plain files never needs them.
+ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+_LAZY = {
+    "At": "base",
+    "Mapped": "base",
+    "Mapper": "base",
+    "HelmMapper": "helm",
+    "source_comments": "helm",
+    "KustomizeMapper": "kustomize",
+}
 
 __all__ = [
     "At",
@@ -51,9 +65,15 @@ def detect(text: str, options: Any, piped: bool = False) -> Mapper | None:
     looked for below the current directory, and re-rendered to map findings exactly).
     """
     if ORIGIN_ANNOTATION in text:
+        from kubelint.mapping.kustomize import KustomizeMapper
+
         root = Path(options.kustomize_root) if options.kustomize_root else Path.cwd()
         return KustomizeMapper(root, root)
-    if "# Source: " in text and SOURCE_RE.search(text):
+    if "# Source: " not in text:
+        return None
+    from kubelint.mapping.helm import SOURCE_RE, HelmMapper, PipedRender
+
+    if SOURCE_RE.search(text):
         from kubelint.render import find_helm  # late: rendering imports this package
 
         chart_dir = Path(options.chart_dir) if options.chart_dir else None
@@ -88,3 +108,22 @@ def map_finding(
     if mapper.build:
         extra["build"] = mapper.build
     return location, rendered, message, extra, related
+
+
+def tag_builds(findings: list[Finding], objects: dict[int, Any] | None) -> None:
+    """kubelint.mapping.kustomize.tag_builds: only findings of Kustomize builds carry a
+    ``build`` (the Kustomize mapper is not imported for a run without any)."""
+    if any(f.extra.get("build") for f in findings):
+        from kubelint.mapping.kustomize import tag_builds as tag
+
+        tag(findings, objects)
+
+
+def __getattr__(name: str) -> Any:
+    """The mappers and their types, imported when first asked for (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -18,12 +18,12 @@ from typing import Any
 from kubelint.findings import Finding
 from kubelint.kustomization import kustomization_file, read_kustomization
 from kubelint.loader import Document, LoadResult, load_text
+from kubelint.mapping import ORIGIN_ANNOTATION
 from kubelint.mapping.base import At, Mapped, Mapper
 from kubelint.model import K8sObject, get_path
 from kubelint.positions import escape, split
 from kubelint.sources import display_name
 
-ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 TRANSFORMATIONS_ANNOTATION = "alpha.config.kubernetes.io/transformations"
 INJECTED_ANNOTATIONS = (ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION)
 
