@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -264,6 +264,7 @@ def assign_units(objects: Iterable[K8sObject], set_id: str, namespace_given: boo
         obj.deployment_unit = top.get(_directory(obj.file), "") if id(obj) in loose_ids else ""
 
 
+@lru_cache(maxsize=4096)
 def _directory(file: str) -> str:
     if file == "-" or not file:
         return "-"

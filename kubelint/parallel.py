@@ -1,9 +1,10 @@
 """``--jobs N``: read, parse and lint the files of a run in worker processes.
 
-Files are independent until the cross-object stage. The sources of a run are cut into ``N``
-shares of about equal size; the main process lints the first slice itself while
-forked workers lint the others (load, build objects, per-object/pod/container rules, and what
-set rules can do per object: their ``prepare`` hooks, e.g. schema validation of built-in kinds).
+Files are independent until the cross-object stage. The main process and ``N - 1`` forked
+workers take the files of a run one by one, largest first, from one shared queue, so they finish
+close together; each lints the files it takes (load, build objects, per-object/pod/container
+rules, and what set rules can do per object: their ``prepare`` hooks, e.g. schema validation of
+built-in kinds).
 A worker streams, source by source as it finishes them (a thread of the main process reads them
 so the worker never waits on a full pipe), its findings and the *compact facts* the rest of the
 run needs: each object's plain data, identity and prepared results (no position index, which is
@@ -14,18 +15,20 @@ its documents' position indexes. Everything is merged in source order, so the re
 byte-identical to ``--jobs 1``.
 
 Sources whose output is mapped back to Helm/Kustomize sources stay in the main process (their
-mapper keeps per-document state). Small runs, platforms without ``fork`` and ``--jobs 1`` run
-serially. A worker that dies is replaced by linting the sources it did not send (or re-reading a
-position) in the main process: a parallel run never fails where a serial one would succeed.
+mapper keeps per-document state), which lints them before it takes files. Small runs, platforms
+without ``fork`` and ``--jobs 1`` run serially. A worker that dies is replaced by linting the
+sources it did not send (or re-reading a position) in the main process: a parallel run never
+fails where a serial one would succeed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -61,35 +64,54 @@ def _fork_context() -> Any:
     return multiprocessing.get_context("fork")
 
 
-# The share of the files the main process lints relative to a worker's. The main process also
-# unpickles the workers' outcomes (while they go on: they stream them) and the cross-object
-# stage follows; a worker pickles its outcomes and validates its objects' schemas. Measured on
-# ../shared/corpus with two processes, equal shares finish closest together.
-MAIN_SHARE = 1.0
+@dataclass
+class Plan:
+    """How a run is split: ``processes`` (1: serial); the sources only the main process may
+    lint (rendered output), which it lints first; and the files, largest first, which every
+    process takes from one by one as it becomes free."""
+
+    processes: int
+    main: list[int]
+    files: list[int]
 
 
-def plan(sources: Sequence[Source], jobs: int) -> list[list[int]]:
-    """The source indexes each process lints (the first list: the main process), balanced by
-    size. A single list means: run serially."""
+def plan(sources: Sequence[Source], jobs: int) -> Plan:
+    """The split of ``sources`` over at most ``jobs`` processes."""
     sizes = [len(s.data) if s.data is not None else 0 for s in sources]
-    total = sum(sizes)
-    jobs = max(1, min(jobs, len(sources), total // MIN_BYTES_PER_JOB))
+    jobs = max(1, min(jobs, len(sources), sum(sizes) // MIN_BYTES_PER_JOB))
     if jobs < 2 or _fork_context() is None:
-        return [list(range(len(sources)))]
-    weights = [1 / MAIN_SHARE] + [1.0] * (jobs - 1)
-    loads = [0.0] * jobs
-    shares: list[list[int]] = [[] for _ in range(jobs)]
-    # Rendered output first (it always stays here), then the files, largest first.
-    order = sorted(range(len(sources)), key=lambda i: (sources[i].mapper is None, -sizes[i]))
-    for i in order:
-        if sources[i].mapper is not None:
-            shares[0].append(i)
-            loads[0] += sizes[i]
-            continue
-        p = min(range(jobs), key=lambda k: (loads[k] + sizes[i]) * weights[k])
-        loads[p] += sizes[i]
-        shares[p].append(i)
-    return [sorted(share) for share in shares]
+        return Plan(1, [], list(range(len(sources))))
+    main = [i for i, s in enumerate(sources) if s.mapper is not None]
+    files = sorted(
+        (i for i, s in enumerate(sources) if s.mapper is None), key=lambda i: (-sizes[i], i)
+    )
+    return Plan(jobs, main, files)
+
+
+class _Queue:
+    """The files of a run still to lint, shared by its processes: iterating takes the next one
+    (a counter in shared memory), so whichever process is free lints it and all finish close
+    together, however unequal the files. A process that cannot take one within a few seconds
+    (a worker killed while it held the counter) stops taking: the main process lints whatever
+    no worker sent."""
+
+    def __init__(self, ctx: Any, order: Sequence[int]) -> None:
+        self.order = list(order)
+        self.taken = ctx.Value("q", 0)
+
+    def __iter__(self) -> Iterator[int]:
+        lock = self.taken.get_lock()
+        while True:
+            if not lock.acquire(timeout=5):
+                return
+            try:
+                n = self.taken.value
+                if n >= len(self.order):
+                    return
+                self.taken.value = n + 1
+            finally:
+                lock.release()
+            yield self.order[n]
 
 
 class _Recorder:
@@ -142,7 +164,7 @@ class SourceOutcome:
 def _lint_slice(
     engine: Engine,
     sources: Sequence[Source],
-    indexes: Sequence[int],
+    indexes: Iterable[int],
     notes: RunNotes,
     result_cls: type[RunResult],
     keep: bool = False,
@@ -157,7 +179,7 @@ def _lint_slice(
 def _lint_each(
     engine: Engine,
     sources: Sequence[Source],
-    indexes: Sequence[int],
+    indexes: Iterable[int],
     notes: RunNotes,
     result_cls: type[RunResult],
     keep: bool,
@@ -200,18 +222,18 @@ def _lint_one(
         del notes.notices[notices_before:]
         return SourceOutcome(deferred=True)
     local: list[tuple[K8sObject, bool]] = []
-    prepares = [] if keep else _prepares(engine)
+    prepares = _prepares(engine)
     for obj in objects:
         related = engine.lint_object(obj, part)
         ids[id(obj)] = len(ids)
-        if keep:
-            local.append((obj, related))
-            continue
         before = set(obj.memo)
-        if related:
+        if related:  # while the other processes work too, not in the cross-object stage
             for prepare, ctx in prepares:
                 with contextlib.suppress(Exception):  # the set check itself reports it
                     prepare(obj, ctx)
+        if keep:
+            local.append((obj, related))
+            continue
         number = doc_numbers.setdefault(id(obj.doc), len(doc_numbers))
         positions[(si, number)] = obj.doc.positions
         out.objects.append(
@@ -275,12 +297,13 @@ def _worker(
     conn: Connection,
     engine: Engine,
     sources: Sequence[Source],
-    indexes: Sequence[int],
+    indexes: Iterable[int],
     notes: RunNotes,
     result_cls: type[RunResult],
 ) -> None:
-    """A worker process: lint its slice, sending each source's outcome as soon as it is done
-    (the main process unpickles them while this one goes on), then answer position queries."""
+    """A worker process: lint the files it takes, sending each one's outcome as soon as it is
+    done (the main process unpickles them while this one goes on), then answer position
+    queries."""
     import pickle
 
     positions: dict[tuple[int, int], PositionIndex] = {}
@@ -417,47 +440,50 @@ def run(
     progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """``engine.run(sources, result, progress)`` over ``jobs`` processes (same report)."""
-    shares = plan(sources, jobs)
-    if len(shares) < 2:
+    split = plan(sources, jobs)
+    ctx = _fork_context() if split.processes > 1 else None
+    try:
+        queue = _Queue(ctx, split.files) if ctx is not None else None
+    except (OSError, ImportError):  # no shared memory or semaphores here: run serially
+        queue = None
+    if ctx is None or queue is None:
         return engine.run(sources, result, progress=progress)
-    ctx = _fork_context()
     notes = engine.start(result)
-    workers: list[tuple[list[int], Connection, Any]] = []
-    for indexes in shares[1:]:
+    workers: list[tuple[Connection, Any]] = []
+    for _ in range(split.processes - 1):
         parent_end, child_end = ctx.Pipe()
         proc = ctx.Process(
             target=_worker,
-            args=(child_end, engine, sources, indexes, notes, type(result)),
+            args=(child_end, engine, sources, queue, notes, type(result)),
             daemon=True,
         )
         proc.start()
         child_end.close()
-        workers.append((indexes, parent_end, proc))
+        workers.append((parent_end, proc))
     sets: dict[str, list[K8sObject]] = {}
     try:
-        inboxes = [(indexes, conn, _Inbox(conn)) for indexes, conn, _ in workers]
-        outcomes: dict[int, SourceOutcome | None] = {}
+        inboxes = [(conn, _Inbox(conn)) for conn, _ in workers]
+        mine = itertools.chain(split.main, queue)
+        local, _ = _lint_slice(engine, sources, mine, notes, type(result), keep=True)
+        outcomes: dict[int, SourceOutcome] = dict(local)
         conns: dict[int, Connection] = {}
-        local, _ = _lint_slice(engine, sources, shares[0], notes, type(result), keep=True)
-        outcomes.update(local)
-        for indexes, conn, inbox in inboxes:
+        for conn, inbox in inboxes:
             for si, received in inbox.outcomes():
                 outcomes[si] = received
-            for si in indexes:
-                conns[si] = conn  # a source the worker did not send is linted here
+                conns[si] = conn
         for si, source in enumerate(sources):
             if source.data is None:
                 continue
             outcome = outcomes.get(si)
-            if outcome is None or outcome.deferred:
-                engine.lint_source(source, result, sets)  # here, in order
+            if outcome is None or outcome.deferred:  # here, in order: what no worker sent
+                engine.lint_source(source, result, sets)
             else:
                 _merge(engine, source, si, outcome, conns.get(si), notes, result, sets)
             if progress is not None:
                 progress(result.files, result.objects)
         return engine.finish(sets, notes, result)
     finally:
-        for _, conn, proc in workers:
+        for conn, proc in workers:
             with contextlib.suppress(OSError, ValueError):
                 conn.send(("exit",))
             conn.close()

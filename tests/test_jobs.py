@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pickle
@@ -44,12 +45,13 @@ def test_fixture_trees_are_really_split() -> None:
     sources, _, _ = collect([str(FIXTURES)])
     parallel.MIN_BYTES_PER_JOB, saved = 1, parallel.MIN_BYTES_PER_JOB
     try:
-        shares = parallel.plan(sources, 3)
+        split = parallel.plan(sources, 3)
     finally:
         parallel.MIN_BYTES_PER_JOB = saved
-    assert len(shares) == 3
-    assert sorted(i for share in shares for i in share) == list(range(len(sources)))
-    assert all(share for share in shares)
+    assert split.processes == 3
+    assert sorted(split.main + split.files) == list(range(len(sources)))
+    sizes = [len(sources[i].data or b"") for i in split.files]
+    assert sizes == sorted(sizes, reverse=True)  # largest first
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: "-".join(a.strip("-") for a in v))
@@ -81,10 +83,10 @@ def test_positions_are_found_again_when_a_worker_stops_answering(
     serial = _lint(str(FIXTURES), "--format", "json", "--jobs", "1")
     real = parallel._lint_slice
 
-    def sends_then_exits(conn: Any, engine: Any, sources: Any, indexes: Any, *rest: Any) -> None:
-        outcomes, _ = real(engine, sources, indexes, *rest)
-        for si in indexes:
-            conn.send_bytes(parallel.ONE + pickle.dumps((si, outcomes[si])))
+    def sends_then_exits(conn: Any, engine: Any, sources: Any, queue: Any, *rest: Any) -> None:
+        outcomes, _ = real(engine, sources, queue, *rest)
+        for si, outcome in outcomes.items():
+            conn.send_bytes(parallel.ONE + pickle.dumps((si, outcome)))
         conn.send_bytes(parallel.DONE)
         conn.close()
         os._exit(0)
@@ -101,10 +103,10 @@ def test_a_worker_that_dies_half_way_is_finished_by_the_main_process(
     serial = _lint(str(FIXTURES), "--format", "json", "--jobs", "1")
     real = parallel._lint_slice
 
-    def dies_half_way(conn: Any, engine: Any, sources: Any, indexes: Any, *rest: Any) -> None:
-        half = indexes[: len(indexes) // 2]
-        outcomes, _ = real(engine, sources, half, *rest)
-        for si in half:
+    def dies_half_way(conn: Any, engine: Any, sources: Any, queue: Any, *rest: Any) -> None:
+        taken = list(itertools.islice(queue, 4))  # and two more it never sends
+        outcomes, _ = real(engine, sources, taken[:2], *rest)
+        for si in taken[:2]:
             conn.send_bytes(parallel.ONE + pickle.dumps((si, outcomes[si])))
         os._exit(3)
 
@@ -141,15 +143,16 @@ def test_rendered_sources_stay_in_the_main_process() -> None:
     ]
     parallel.MIN_BYTES_PER_JOB, saved = 1, parallel.MIN_BYTES_PER_JOB
     try:
-        shares = parallel.plan(sources, 2)
+        split = parallel.plan(sources, 2)
     finally:
         parallel.MIN_BYTES_PER_JOB = saved
-    assert {1, 3, 5, 7} <= set(shares[0])
+    assert split.main == [1, 3, 5, 7]
+    assert split.files == [0, 2, 4, 6]
 
 
 def test_small_runs_stay_serial() -> None:
     sources = [Source("a.yaml", None, b"kind: Pod\n")]
-    assert parallel.plan(sources, 8) == [[0]]
+    assert parallel.plan(sources, 8).processes == 1
 
 
 def test_jobs_must_be_a_positive_number() -> None:
