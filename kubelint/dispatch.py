@@ -347,16 +347,17 @@ class Engine:
             safety = fix_safety(rule.spec.raw, target, path, rule.ctx.params, self.options)
             if safety is not None:
                 extra = {**extra, "fix": safety}
+        ref = target.ref
         finding = Finding(
             rule=rule.id,
             severity=rule.spec.severity,
             message=message,
             location=location,
-            object=target.ref,
+            object=ref,
             container=v.container,
             path=path,
             rendered=rendered,
-            fingerprint=fingerprint(rule.id, target.ref, _named_path(target, path)),
+            fingerprint=fingerprint(rule.id, ref, _named_path(target, path)),
             category=rule.spec.category,
             extra=extra,
             related=related,

@@ -205,3 +205,12 @@ def test_yaml11_boolean_keys_become_strings_as_in_kubernetes() -> None:
 def test_complex_keys_are_flagged() -> None:
     doc = load_text("labels:\n  cell: {{cell}}\n").documents[0]
     assert doc.complex_keys
+
+
+def test_bad_character_check_agrees_with_the_pattern() -> None:
+    """The fast check of ASCII text finds exactly the characters the pattern matches."""
+    from kubelint.loader import _BAD_CHAR_RE, has_bad_characters
+
+    for code in [*range(0x100), 0x2028, 0xD800, 0xDC80, 0xFFFE, 0xFFFF, 0x1F600]:
+        for text in (chr(code), f"a: b\n{chr(code)}\n", f"é {chr(code)}"):
+            assert has_bad_characters(text) == bool(_BAD_CHAR_RE.search(text)), (code, text)

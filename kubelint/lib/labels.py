@@ -20,6 +20,7 @@ It is pure: no I/O, no knowledge of where a label or selector came from.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
@@ -78,6 +79,22 @@ def label_key_problem(key: object) -> str | None:
     A key is an optional prefix (a DNS-1123 subdomain of at most 253 characters) and ``/``,
     then a name of at most 63 characters of ``[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?``.
     """
+    # Strings are remembered (the same keys recur on every object of a run); other types are
+    # rare and their messages differ by type (1 and True are equal keys of a cache).
+    return _known_key(key) if key.__class__ is str else _key_problem(key)
+
+
+def label_value_problem(value: object) -> str | None:
+    """None when ``value`` is a valid label value, else a message naming the problem.
+
+    A value is empty, or at most 63 characters of ``[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?``.
+    Numbers, booleans and null are problems: the API server rejects them (labels are a map of
+    strings), although they often come from unquoted YAML such as ``version: 1.0``.
+    """
+    return _known_value(value) if value.__class__ is str else _value_problem(value)
+
+
+def _key_problem(key: object) -> str | None:
     text = _scalar_text(key)
     if text is None:
         return f"label key {_describe_non_string(key)}"
@@ -112,13 +129,7 @@ def label_key_problem(key: object) -> str | None:
     return f"label key {quote(text)}: " + "; ".join(problems)
 
 
-def label_value_problem(value: object) -> str | None:
-    """None when ``value`` is a valid label value, else a message naming the problem.
-
-    A value is empty, or at most 63 characters of ``[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?``.
-    Numbers, booleans and null are problems: the API server rejects them (labels are a map of
-    strings), although they often come from unquoted YAML such as ``version: 1.0``.
-    """
+def _value_problem(value: object) -> str | None:
     if value is None:
         return 'label value is null, not a string (write "" for an empty value)'
     text = _scalar_text(value)
@@ -132,6 +143,10 @@ def label_value_problem(value: object) -> str | None:
     if not problems:
         return None
     return f"label value {quote(text)}: " + "; ".join(problems)
+
+
+_known_key = functools.lru_cache(maxsize=65536)(_key_problem)
+_known_value = functools.lru_cache(maxsize=65536)(_value_problem)
 
 
 def is_valid_label_key(key: object) -> bool:
