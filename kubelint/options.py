@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,3 +47,12 @@ class Options:
     helm_bin: str | None = None  # --helm-bin: re-renders piped Helm output to map it exactly
     # Plugins' kubelint_pod_spec hook: (object) -> (pod spec pointer, metadata pointer) | None
     pod_locator: PodLocator | None = None
+
+
+def usable_cores() -> int:
+    """The number of CPUs this process may run on (its affinity mask), at least 1: the
+    default of ``--jobs``."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)

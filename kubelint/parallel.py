@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
-import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubelint.loader import Document, decode
 from kubelint.model import K8sObject
+from kubelint.options import usable_cores as usable_cores  # the default of --jobs
 from kubelint.positions import PositionIndex
 
 if TYPE_CHECKING:
@@ -46,14 +46,6 @@ if TYPE_CHECKING:
 
 # Below this much input per extra process, forking and merging cost more than they save.
 MIN_BYTES_PER_JOB = 512 * 1024
-
-
-def usable_cores() -> int:
-    """The number of CPUs this process may run on (its affinity mask), at least 1."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 def _fork_context() -> Any:

@@ -264,16 +264,16 @@ def run(
 def _run(
     prep: Prepared, progress: Progress, inputs: list[Source] | None, plan_fixes: bool
 ) -> tuple[RunResult, list[str], Suppressor]:
-    from kubelint import parallel
     from kubelint.dispatch import Engine
     from kubelint.findings import RunResult
+    from kubelint.options import usable_cores
     from kubelint.render import RenderError, render_all
     from kubelint.sources import Skipped
     from kubelint.suppress import Suppressor
 
     settings = prep.eff.flags
     paths = prep.eff.paths
-    jobs = settings.jobs if settings.jobs is not None else parallel.usable_cores()
+    jobs = settings.jobs if settings.jobs is not None else usable_cores()
     if jobs < 1:
         raise RunError(f"--jobs must be at least 1, got {jobs}")
     sources, skipped, errors = gather(prep, progress)
@@ -316,7 +316,12 @@ def _run(
     result = RunResult(skipped=list(skipped))
     progress.start_lint([s.name for s in kept])
     with gc_paused():
-        parallel.run(engine, kept, result, jobs, progress=progress)
+        if jobs > 1 and len(kept) > 1:  # (one file or one process: never split)
+            from kubelint import parallel
+
+            parallel.run(engine, kept, result, jobs, progress=progress)
+        else:
+            engine.run(kept, result, progress=progress)
     progress.close()
     if settings.baseline:
         from kubelint.baseline import BaselineError

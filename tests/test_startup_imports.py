@@ -41,6 +41,7 @@ NOT_NEEDED = (
     "kubelint.mapping.helm_values",
     "kubelint.mapping.kustomize",
     "kubelint.render_guard",  # running helm/kustomize
+    "kubelint.parallel",  # one file is never split across processes
     "kubelint.reporters.sarif",
     "kubelint.reporters.json",
     "kubelint.reporters.junit",
