@@ -4,15 +4,19 @@ The built-in plugin provides its checks and report formats this way, so a run im
 check modules of its enabled rules and only the reporters it writes (SARIF's sarif_om and attrs
 load for ``--format sarif`` alone). Which module holds which name is found once by importing
 them all, then kept in the user cache (kubelint.cache), keyed on the modules' file identities.
+
+``lazy_regex`` is the same idea for a module's regular expressions: compiled when first used, so
+a run pays only for the patterns of the checks that actually look at something.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from kubelint import cache as disk_cache
 
@@ -87,3 +91,40 @@ def package_index(
         return found
 
     return disk_cache.cached(namespace, key, build)
+
+
+_PATTERN_ATTRIBUTES = (
+    "search",
+    "match",
+    "fullmatch",
+    "finditer",
+    "findall",
+    "sub",
+    "subn",
+    "split",
+    "pattern",
+    "flags",
+    "groups",
+    "groupindex",
+)
+
+
+class _LazyPattern:
+    """Stands in for a compiled pattern until first used; then the compiled pattern's methods
+    become its own attributes, so later calls cost what calling the pattern costs."""
+
+    def __init__(self, pattern: str | Callable[[], str], flags: int) -> None:
+        self._source = (pattern, flags)
+
+    def __getattr__(self, name: str) -> Any:
+        pattern, flags = self._source
+        compiled = re.compile(pattern() if callable(pattern) else pattern, flags)
+        for attribute in _PATTERN_ATTRIBUTES:
+            setattr(self, attribute, getattr(compiled, attribute))
+        return getattr(compiled, name)
+
+
+def lazy_regex(pattern: str | Callable[[], str], flags: int = 0) -> re.Pattern[str]:
+    """``re.compile(pattern, flags)``, compiled on first use (``pattern`` may be a function
+    that builds the pattern text, which then also runs on first use)."""
+    return cast("re.Pattern[str]", _LazyPattern(pattern, flags))

@@ -230,3 +230,28 @@ def test_charts_of_a_tree_render_concurrently_with_the_same_report(helm: Any) ->
     charts = {Path(f["file"]).parts[3] for f in json.loads(serial[1])["findings"]}
     assert len(charts) >= 3, charts  # fixtures/helm/charts/<chart>/...
     assert _lint(*args, "--jobs", "4") == serial
+
+
+def test_without_shared_memory_the_run_is_serial(
+    split_small_runs: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No semaphores or shared memory for the queue (a locked-down /dev/shm): the run is
+    serial, with the same report, instead of failing."""
+    serial = _lint(str(FIXTURES), "--format", "json", "--jobs", "1")
+
+    def no_shm(*args: Any) -> None:
+        raise OSError(38, "Function not implemented")
+
+    from kubelint.dispatch import Engine
+
+    serial_runs: list[int] = []
+    real_run = Engine.run
+
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        serial_runs.append(1)
+        return real_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(parallel, "_Queue", no_shm)
+    monkeypatch.setattr(Engine, "run", run)
+    assert _lint(str(FIXTURES), "--format", "json", "--jobs", "2") == serial
+    assert serial_runs == [1]

@@ -113,3 +113,33 @@ def test_the_guard_sees_what_a_run_does_import(tmp_path: Path, small: Path) -> N
     rendered.write_text("---\n# Source: web/templates/deploy.yaml\n" + DEPLOYMENT, "utf-8")
     _, modules = imported("lint", str(rendered), cwd=tmp_path, cache=cache)
     assert "kubelint.mapping.helm" in modules
+
+
+def test_a_lazy_regex_is_the_compiled_pattern_once_used() -> None:
+    import re
+
+    from kubelint.lazy import lazy_regex
+
+    built: list[str] = []
+
+    def source() -> str:
+        built.append("x")
+        return r"(?P<word>[a-z]+)-(\d+)"
+
+    lazy = lazy_regex(source, re.IGNORECASE)
+    assert built == []  # nothing compiled (nor built) at definition
+    plain = re.compile(source(), re.IGNORECASE)
+    built.clear()
+    for text in ("Web-12 api-3", "none", "x-1"):
+        found = lazy.search(text)
+        expected = plain.search(text)
+        assert (found and found.groups()) == (expected and expected.groups())
+        assert [m.span() for m in lazy.finditer(text)] == [m.span() for m in plain.finditer(text)]
+        assert lazy.sub("_", text) == plain.sub("_", text)
+        assert bool(lazy.fullmatch(text)) == bool(plain.fullmatch(text))
+    assert (lazy.pattern, lazy.flags, lazy.groupindex) == (
+        plain.pattern,
+        plain.flags,
+        plain.groupindex,
+    )
+    assert built == ["x"]  # built and compiled once

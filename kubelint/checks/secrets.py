@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
+from kubelint.lazy import lazy_regex
 from kubelint.lintset import LintSet
 from kubelint.model import Container, K8sObject, PodSpec
 from kubelint.positions import join
@@ -95,14 +96,14 @@ CREDENTIAL_NAMES = (
     "*_ERLANG_COOKIE",
     "*_PASSPHRASE",
 )
-_CREDENTIAL_NAME = re.compile(
-    "|".join(fnmatch.translate(p) for p in CREDENTIAL_NAMES), re.IGNORECASE
+_CREDENTIAL_NAME = lazy_regex(
+    lambda: "|".join(fnmatch.translate(p) for p in CREDENTIAL_NAMES), re.IGNORECASE
 )
 
 # Values that cannot be a credential: YAML 1.1 booleans and yes/no words, numbers, durations.
 _FLAG_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off"})
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_DURATION = re.compile(
+_NUMBER = lazy_regex(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_DURATION = lazy_regex(
     r"(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h|d|w))+"
     r"|P(?:\d+[YMWD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?",
     re.IGNORECASE,
@@ -110,25 +111,25 @@ _DURATION = re.compile(
 # A URL with a password in its user info (``postgres://app:hunter2@db/app``), anywhere in a
 # value. A reference in the password's place (``$(DB_PASSWORD)``, ``${PASS}``, ``{{ .pw }}``,
 # ``<password>``, ``%s``) is not a literal password.
-_URL_PASSWORD = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:]*:([^\s/?#@]+)@[^\s/?#@]")
-_URL_QUERY = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s?#]*\?([^\s#]+)")
-_PLACEHOLDER = re.compile(r"^(?:\$\(|\$\{|\{\{|<|%|\*+$)")
+_URL_PASSWORD = lazy_regex(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:]*:([^\s/?#@]+)@[^\s/?#@]")
+_URL_QUERY = lazy_regex(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s?#]*\?([^\s#]+)")
+_PLACEHOLDER = lazy_regex(r"^(?:\$\(|\$\{|\{\{|<|%|\*+$)")
 
 # Values that are secrets whatever the name says.
 TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
-    ("an AWS access key ID", re.compile(r"(?<![0-9A-Z])(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])")),
+    ("a private key", lazy_regex(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
+    ("an AWS access key ID", lazy_regex(r"(?<![0-9A-Z])(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])")),
     (
         "a GitHub token",
-        re.compile(r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
+        lazy_regex(r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
     ),
-    ("a Slack token", re.compile(r"(?<![A-Za-z0-9])xox[abprs]-[A-Za-z0-9-]{10,}")),
+    ("a Slack token", lazy_regex(r"(?<![A-Za-z0-9])xox[abprs]-[A-Za-z0-9-]{10,}")),
 )
 
-_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-_SEPARATORS = re.compile(r"[_.\-]+")
+_WORD = lazy_regex(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_SEPARATORS = lazy_regex(r"[_.\-]+")
 # A value made only of $(VAR) references: Kubernetes substitutes other env vars into it.
-_ONLY_REFERENCES = re.compile(r"(?:\$\([A-Za-z_][A-Za-z0-9_.\-]*\))+")
+_ONLY_REFERENCES = lazy_regex(r"(?:\$\([A-Za-z_][A-Za-z0-9_.\-]*\))+")
 
 
 def split_words(name: str) -> list[str]:
