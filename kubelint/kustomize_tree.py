@@ -182,13 +182,13 @@ class KustomizeTree:
     def fills_for(self, file: Path) -> Fills | None:
         """What the kustomizations that (directly or through others) include ``file`` fill
         in; None when no kustomization of the tree names it."""
+        todo = [d for d, node in self.nodes.items() if file in node.files]
+        if not todo:  # most files: no kustomization names them
+            return None
         parents: dict[Path, list[Path]] = {}
         for d, node in self.nodes.items():
             for child in node.dirs:
                 parents.setdefault(child, []).append(d)
-        todo = [d for d, node in self.nodes.items() if file in node.files]
-        if not todo:
-            return None
         out = Fills()
         seen: set[Path] = set()
         while todo:
