@@ -278,26 +278,32 @@ def case_corpus(work: Path, repeat: int) -> None:
     pair = paired("corpus", kubelint(*base), _events_cmd(work, files), repeat, cwd=work)
     show(pair, "kubelint", "libyaml-events")
     target_ratio("corpus <= 2.5x the libyaml event parse", pair, 2.5)
-    jobs = paired(
-        "corpus --jobs",
-        kubelint(*base, "--jobs", "2"),
-        kubelint(*base, "--jobs", "1"),
-        repeat,
-        cwd=work,
-    )
-    show(jobs, "jobs-2", "jobs-1")
+    jobs = _jobs_pair(work, "corpus", base, repeat)
     # A speed-up from a second process is a wall-clock property: judged on wall time.
     target(
         f"corpus --jobs 2 >= 1.5x faster than --jobs 1 (wall {1 / jobs.ratio():.2f}x, cpu "
         f"{1 / jobs.ratio('cpu'):.2f}x)",
         1 / jobs.ratio() >= 1.5,
     )
-    one, two = work / "jobs1.json", work / "jobs2.json"
+
+
+def _jobs_pair(work: Path, label: str, base: Sequence[str], repeat: int) -> Pair:
+    """``--jobs 2`` vs ``--jobs 1`` of one command, and whether their reports are identical."""
+    jobs = paired(
+        f"{label} --jobs",
+        kubelint(*base, "--jobs", "2"),
+        kubelint(*base, "--jobs", "1"),
+        repeat,
+        cwd=work,
+    )
+    show(jobs, "jobs-2", "jobs-1")
+    one, two = work / f"{label}-jobs1.json", work / f"{label}-jobs2.json"
     run_once(kubelint(*base, "--jobs", "1"), work, out=one)
     run_once(kubelint(*base, "--jobs", "2"), work, out=two)
     target(
-        "corpus --jobs 2 report byte-identical to --jobs 1", one.read_bytes() == two.read_bytes()
+        f"{label} --jobs 2 report byte-identical to --jobs 1", one.read_bytes() == two.read_bytes()
     )
+    return jobs
 
 
 def case_kustomize(work: Path, repeat: int) -> None:
@@ -305,22 +311,8 @@ def case_kustomize(work: Path, repeat: int) -> None:
         print("kustomize: ../shared/corpus or kubectl/kustomize not found, skipped")
         return
     base = ["lint", str(CORPUS), "--format", "json", "--fail-on", "never"]
-    jobs = paired(
-        "corpus with kustomize builds --jobs",
-        kubelint(*base, "--jobs", "2"),
-        kubelint(*base, "--jobs", "1"),
-        repeat,
-        cwd=work,
-    )
-    show(jobs, "jobs-2", "jobs-1")
+    jobs = _jobs_pair(work, "corpus with kustomize builds", base, repeat)
     print(f"  (figure) --jobs 2 is {1 / jobs.ratio():.2f}x faster than --jobs 1 (wall)")
-    one, two = work / "k-jobs1.json", work / "k-jobs2.json"
-    run_once(kubelint(*base, "--jobs", "1"), work, out=one)
-    run_once(kubelint(*base, "--jobs", "2"), work, out=two)
-    target(
-        "corpus with kustomize builds: --jobs 2 report byte-identical to --jobs 1",
-        one.read_bytes() == two.read_bytes(),
-    )
 
 
 def case_scale(work: Path, repeat: int) -> None:
