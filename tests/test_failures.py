@@ -18,17 +18,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, run_cli
+from tests.helpers import CANARY
 
-POD = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: canary
-spec:
-  containers:
-    - name: c
-      image: nginx
-"""
+POD = CANARY  # the tell-tale that a file was linted
 
 
 @pytest.fixture

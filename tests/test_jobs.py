@@ -75,18 +75,22 @@ def test_a_worker_that_dies_is_replaced_by_the_main_process(
     assert _lint(str(FIXTURES), "--format", "json", "--jobs", "2") == serial
 
 
+def _lint_and_send(conn: Any, engine: Any, sources: Any, indexes: Any, *rest: Any) -> None:
+    """What a worker does, without its end-of-stream message or position answers."""
+    outcomes, _ = parallel._lint_slice(engine, sources, indexes, *rest)
+    for si, outcome in outcomes.items():
+        conn.send_bytes(parallel.ONE + pickle.dumps((si, outcome)))
+
+
 def test_positions_are_found_again_when_a_worker_stops_answering(
     split_small_runs: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A worker that sends its outcomes and then exits: the cross-object findings on its
     documents are located by parsing those files again in the main process."""
     serial = _lint(str(FIXTURES), "--format", "json", "--jobs", "1")
-    real = parallel._lint_slice
 
     def sends_then_exits(conn: Any, engine: Any, sources: Any, queue: Any, *rest: Any) -> None:
-        outcomes, _ = real(engine, sources, queue, *rest)
-        for si, outcome in outcomes.items():
-            conn.send_bytes(parallel.ONE + pickle.dumps((si, outcome)))
+        _lint_and_send(conn, engine, sources, queue, *rest)
         conn.send_bytes(parallel.DONE)
         conn.close()
         os._exit(0)
@@ -101,13 +105,10 @@ def test_a_worker_that_dies_half_way_is_finished_by_the_main_process(
     """Outcomes arrive one source at a time: those sent before a worker died are kept, the
     sources it never sent are linted in the main process, and the report is unchanged."""
     serial = _lint(str(FIXTURES), "--format", "json", "--jobs", "1")
-    real = parallel._lint_slice
 
     def dies_half_way(conn: Any, engine: Any, sources: Any, queue: Any, *rest: Any) -> None:
         taken = list(itertools.islice(queue, 4))  # and two more it never sends
-        outcomes, _ = real(engine, sources, taken[:2], *rest)
-        for si in taken[:2]:
-            conn.send_bytes(parallel.ONE + pickle.dumps((si, outcomes[si])))
+        _lint_and_send(conn, engine, sources, taken[:2], *rest)
         os._exit(3)
 
     monkeypatch.setattr(parallel, "_worker", dies_half_way)
