@@ -14,6 +14,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 TIMEOUT = 120.0  # generous: the machine is shared, and a slow answer is not a wrong one
+POLL = 0.2  # seconds between looks at the published diagnostics
 
 
 def uri(path: Path) -> str:
@@ -37,14 +38,19 @@ class Session:
     async def wait(self, doc: str) -> list[types.Diagnostic]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + TIMEOUT
+        # Poll: pytest-lsp registers a notification waiter only once its task first runs, so
+        # a publication read in between would be missed by a plain wait for the next one.
         while doc not in self.client.diagnostics:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise AssertionError(f"no diagnostics published for {doc}")
-            await asyncio.wait_for(
-                self.client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS),
-                remaining,
-            )
+            try:
+                await asyncio.wait_for(
+                    self.client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS),
+                    min(remaining, POLL),
+                )
+            except TimeoutError:
+                continue
         return list(self.client.diagnostics[doc])
 
     async def open(self, path: Path, text: str | None = None) -> list[types.Diagnostic]:
