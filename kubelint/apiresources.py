@@ -9,10 +9,10 @@ process, on first use (importing this module reads nothing).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from kubelint.records import dataclass
 from kubelint.resources import package_table
 
 DATA_FILE = "api-resources.yaml"

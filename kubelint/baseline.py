@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kubelint import __version__
 from kubelint.findings import Finding
+from kubelint.records import dataclass
 
 BASELINE_VERSION = 1
 

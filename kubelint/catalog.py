@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +20,7 @@ from kubelint.findings import Severity
 from kubelint.message_template import TemplateError
 from kubelint.message_template import check as check_template
 from kubelint.messages import suggest
+from kubelint.records import dataclass, field
 from kubelint.resources import load_schema
 from kubelint.schema_compile import SchemaCompileError, compile_schema, explain
 

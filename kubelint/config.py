@@ -15,7 +15,6 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ import jsonschema_rs
 from kubelint.loader import first_problem, read_yaml_file
 from kubelint.messages import suggest
 from kubelint.positions import PositionIndex, join
+from kubelint.records import dataclass, field
 from kubelint.resources import load_schema
 from kubelint.versions import DEFAULT, format_version
 

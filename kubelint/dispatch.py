@@ -8,12 +8,11 @@ mapper of rendered output), builds immutable findings and applies suppressions.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kubelint import records
 from kubelint.build import ObjectBuilder
 from kubelint.checks import RunNotes
 from kubelint.declarative import evaluate
@@ -22,6 +21,7 @@ from kubelint.lintset import LintSet
 from kubelint.mapping import map_finding, tag_builds
 from kubelint.model import K8sObject
 from kubelint.options import Options
+from kubelint.records import dataclass, field
 from kubelint.selection import ActiveRule
 from kubelint.sources import Source
 from kubelint.suppress import Suppressor
@@ -187,7 +187,7 @@ class Engine:
         result.rules = [r.spec for r in self.rules]
         notes = RunNotes()
         for rule in self.rules:
-            rule.ctx = dataclasses.replace(rule.ctx, notes=notes)
+            rule.ctx = records.replace(rule.ctx, notes=notes)
         return notes
 
     def lint_source(

@@ -8,10 +8,10 @@ The flags themselves are declared in kubelint.settings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kubelint.records import dataclass
 from kubelint.settings import DEFAULT_FAIL_ON, FAIL_ON, Settings, SettingsError
 
 if TYPE_CHECKING:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+from kubelint.records import dataclass, field
 
 if TYPE_CHECKING:
     from kubelint.catalog import RuleSpec

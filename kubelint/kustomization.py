@@ -9,11 +9,11 @@ references (``https://…``, ``github.com/…?ref=``) are never followed.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kubelint.loader import Document, LoadResult, read_yaml_file
+from kubelint.records import dataclass
 from kubelint.sources import is_dir, is_file
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")

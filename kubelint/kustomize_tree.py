@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kubelint.kustomization import kustomization_file, read_kustomization
 from kubelint.model import K8sObject, get_path
 from kubelint.positions import split
+from kubelint.records import dataclass, field
 from kubelint.sources import VENDORED_DIRS, is_dir
 
 # Where a workload keeps its pod template metadata and its selector (pointer prefixes).

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
 from kubelint.lib.labels import DOES_NOT_EXIST, EXISTS, IN, NOT_IN, Selector
 from kubelint.model import K8sObject, PodSpec, get_path
+from kubelint.records import dataclass, field
 from kubelint.resources import package_table
 
 POD_OWNERS_FILE = "pod-owners.yaml"

@@ -16,12 +16,12 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kubelint.messages import yaml_scalar
 from kubelint.positions import Entry, PositionIndex, escape
+from kubelint.records import dataclass, field
 from kubelint.yaml_events import (
     ALIAS,
     DOCUMENT_END,

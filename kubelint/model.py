@@ -10,7 +10,6 @@ odd shapes: problems become ``invalid-object`` violations and the odd part is le
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kubelint.apiresources import cluster_scoped_kinds
@@ -18,6 +17,7 @@ from kubelint.findings import ObjectRef, Violation
 from kubelint.k8s_names import valid_api_version, valid_kind
 from kubelint.messages import type_name
 from kubelint.positions import join
+from kubelint.records import dataclass, field
 from kubelint.shape import object_problems
 
 if TYPE_CHECKING:

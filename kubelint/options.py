@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kubelint import versions
+from kubelint.records import dataclass
 
 if TYPE_CHECKING:
     from kubelint.model import PodLocator

@@ -28,13 +28,13 @@ import functools
 import itertools
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kubelint.loader import Document, decode
 from kubelint.model import K8sObject
 from kubelint.options import usable_cores as usable_cores  # the default of --jobs
 from kubelint.positions import PositionIndex
+from kubelint.records import dataclass, field
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection

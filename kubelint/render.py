@@ -9,17 +9,17 @@ A missing tool is a clear error (exit 2) that says how to pipe rendered output i
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from kubelint import records
 from kubelint.kustomization import kustomization_file
 from kubelint.kustomize_tree import KustomizeTree
 from kubelint.kustomize_tree import scan as scan_kustomizations
 from kubelint.loader import MAX_BYTES
+from kubelint.records import dataclass, field
 from kubelint.sources import (
     VENDORED_DIRS,
     Skipped,
@@ -399,11 +399,11 @@ def _kustomize_tree(
         if real is not None and s.mapper is None:
             fills = found.fills_for(real)
             if fills is not None:
-                s = dataclasses.replace(s, kustomize_fills=fills)
+                s = records.replace(s, kustomize_fills=fills)
             home = next((built_roots[d] for d in real.parents if d in built_roots), None)
             if home is not None:
                 # a file beside a built kustomization that it does not name: what it relates
                 # to is deployed through that build, so it is not judged against other files
-                s = dataclasses.replace(s, lint_set=f"kustomize-dir:{home}")
+                s = records.replace(s, lint_set=f"kustomize-dir:{home}")
         kept.append(s)
     return kept + built, notes

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from kubelint.positions import join
+from kubelint.records import dataclass
 
 # Helm's own rule for release names (DNS-1123 subdomain, at most 53 characters).
 _RELEASE_RE = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")

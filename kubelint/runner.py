@@ -13,11 +13,11 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from kubelint.effective import Effective, effective
+from kubelint.records import dataclass, replace
 from kubelint.reportfile import STDOUT, ReportPathError, check_paths, is_manifest, write_atomic
 from kubelint.settings import Settings, SettingsError
 

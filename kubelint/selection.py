@@ -7,16 +7,16 @@ schema, once per run, before any input is read.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kubelint import records
 from kubelint.catalog import CatalogError, Profile, RuleSpec, profile_rules
 from kubelint.checks import CheckContext, CheckFn, check_target
 from kubelint.findings import Severity
 from kubelint.messages import suggest
 from kubelint.options import Options, UsageError
+from kubelint.records import dataclass
 from kubelint.schema_compile import SchemaCompileError, compile_schema
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ def activate(
     for rid in sorted(selection):
         spec = catalog[rid]
         if severities and rid in severities:
-            spec = dataclasses.replace(spec, severity=Severity.parse(severities[rid]))
+            spec = records.replace(spec, severity=Severity.parse(severities[rid]))
         try:
             params = spec.validate_params(selection[rid], "configuration")
         except CatalogError as exc:

@@ -14,11 +14,11 @@ imports it on every start).
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kubelint import records
 from kubelint.findings import Severity
+from kubelint.records import dataclass, field
 
 if TYPE_CHECKING:
     from kubelint.render import RenderOptions
@@ -476,7 +476,7 @@ class Settings:
         """Settings from the parsed flags of one command (absent flags keep their default;
         a repeatable flag given no value is an empty list)."""
         out = cls()
-        for f in dataclasses.fields(cls):
+        for f in records.fields(cls):
             if f.name in values:
                 value = values[f.name]
                 if value is None and isinstance(getattr(out, f.name), list):
@@ -506,9 +506,9 @@ class Settings:
         )
 
 
-def flags() -> list[tuple[dataclasses.Field[Any], Flag]]:
+def flags() -> list[tuple[records.Field, Flag]]:
     """Every Settings field with its flag, in declaration order."""
-    return [(f, f.metadata["flag"]) for f in dataclasses.fields(Settings) if "flag" in f.metadata]
+    return [(f, f.metadata["flag"]) for f in records.fields(Settings) if "flag" in f.metadata]
 
 
 class SettingsError(Exception):

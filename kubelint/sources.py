@@ -20,11 +20,11 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kubelint.loader import MAX_BYTES
+from kubelint.records import dataclass
 
 if TYPE_CHECKING:
     from kubelint.kustomize_tree import Fills

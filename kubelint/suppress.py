@@ -15,7 +15,6 @@ import fnmatch
 import os
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -24,6 +23,7 @@ from kubelint.findings import Finding
 from kubelint.messages import suggest
 from kubelint.model import K8sObject
 from kubelint.positions import escape
+from kubelint.records import dataclass
 from kubelint.resources import package_table
 
 IGNORE = "kubelint.io/ignore"

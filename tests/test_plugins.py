@@ -289,3 +289,23 @@ def test_check_defaults_to_the_snake_cased_rule_id(
     assert run.exit_code == 1, run.stderr
     assert [(f["rule"], f["line"]) for f in run.json()["findings"]] == [("no-configmaps", 2)]
     sys.modules.pop("kubelint_defaultcheck", None)
+
+
+def test_the_builtin_plugin_alone_is_the_same_called_directly_or_through_pluggy() -> None:
+    """With no third-party plugin, kubelint calls the built-in hooks without pluggy; the
+    checks, rule directories, report formats and pod locator are what pluggy gives."""
+    from kubelint.plugins import load_plugins
+
+    direct = load_plugins(autoload=False)
+    managed = load_plugins(autoload=False, manager=True)
+    assert direct.manager is None and managed.manager is not None
+    assert direct.names == managed.names == ["kubelint.builtin"]
+    for got, want in (
+        (direct.checks(), managed.checks()),
+        (direct.reporters(), managed.reporters()),
+    ):
+        assert list(got) == list(want) and len(got) > 0
+        assert [got.origin(n) for n in got] == [want.origin(n) for n in want]
+        assert [got[n] for n in got] == [want[n] for n in want]
+    assert direct.rule_dirs() == managed.rule_dirs()
+    assert direct.pod_locator() is None and managed.pod_locator() is None

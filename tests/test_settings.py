@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.main import get_command
 
+from kubelint import records
 from kubelint.cli import app
 from kubelint.settings import BASELINE, LINT, SHOW, Settings, flags
 from tests.conftest import run_cli
@@ -48,7 +49,7 @@ def test_commands_take_exactly_the_declared_flags(command: str, path: tuple[str,
 
 
 def test_every_setting_is_a_flag() -> None:
-    assert len(flags()) == len(Settings.__dataclass_fields__)
+    assert len(flags()) == len(records.fields(Settings))
 
 
 @pytest.fixture

@@ -29,6 +29,10 @@ NOT_NEEDED = (
     "rich",  # a terminal's colours and progress bar
     "rich.progress",
     "importlib.metadata",  # the entry-point scan (cached)
+    "pluggy",  # third-party plugins (the built-in plugin's hooks are called directly)
+    "kubelint.hookspecs",
+    "inspect",  # what pluggy and dataclasses import
+    "dataclasses",  # kubelint.records defines the records (compiled methods cached)
     "argparse",  # command lines the plain scanner of kubelint.fastpath leaves to it
     "tempfile",  # --report files, cache writes, Kustomize builds
     "shutil",  # finding helm/kustomize when there is a chart or kustomization

@@ -8,11 +8,11 @@ and yield ``Violation``s; they never read files or print. The built-in plugin di
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
 from kubelint import versions
 from kubelint.findings import Violation
+from kubelint.records import dataclass, field
 
 Target = Literal["object", "pod-spec", "container", "set"]
 # the model class a check's first parameter is annotated with -> the rule ``target:`` it serves

@@ -11,13 +11,13 @@ chain that is served, or says from which version the replacement is.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from kubelint.checks import CheckContext, check
 from kubelint.findings import Violation
 from kubelint.model import K8sObject
+from kubelint.records import dataclass
 from kubelint.resources import package_table
 from kubelint.versions import Version, format_version, parse_minor
 

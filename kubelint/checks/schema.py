@@ -13,7 +13,6 @@ errors) belong to ``unknown-field``, everything else (types, required fields, en
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from kubelint.checks import CheckContext, RunNotes, check
@@ -24,6 +23,7 @@ from kubelint.lintset import LintSet
 from kubelint.messages import show_value, suggest
 from kubelint.model import K8sObject, get_path, split_api_version
 from kubelint.positions import join, to_dotted
+from kubelint.records import dataclass
 from kubelint.versions import Version, format_version
 
 UNKNOWN = "unknown-field"

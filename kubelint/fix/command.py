@@ -12,13 +12,13 @@ import difflib
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from kubelint.findings import Finding
 from kubelint.fix.core import Applied, Fix, FixOptions, apply, has_fix
 from kubelint.fix.files import decode, write_atomic
 from kubelint.fix.hints import hints_for
+from kubelint.records import dataclass, field, replace
 from kubelint.sources import Source
 
 

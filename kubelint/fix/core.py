@@ -10,14 +10,13 @@ changes applied, and the same holds for the whole text after all fixes are compo
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
+from kubelint import records
 from kubelint.findings import Finding
 from kubelint.fix.spec import Decision, Op, apply_op, autofix_of, decide
 from kubelint.fix.text import (
@@ -36,6 +35,7 @@ from kubelint.fix.text import (
 )
 from kubelint.loader import Document, LoadResult, load_text
 from kubelint.model import K8sObject
+from kubelint.records import dataclass, field
 
 _TEMPLATE_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?\{\{", re.MULTILINE)
 
@@ -384,7 +384,7 @@ def apply(
     for chunk_text in chunks.texts:
         offsets.append(offsets[-1] + len(chunk_text))
     out.applied = [
-        dataclasses.replace(
+        records.replace(
             f,
             lines=(
                 position(new_text, offsets[r[0]] + r[1])[0],

@@ -11,8 +11,9 @@ import contextlib
 import os
 import stat
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+
+from kubelint.records import dataclass
 
 _BOMS = (
     (b"\xff\xfe\x00\x00", "utf-32-le"),

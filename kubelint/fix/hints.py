@@ -10,7 +10,6 @@ kustomization.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from kubelint.findings import Finding
@@ -19,6 +18,7 @@ from kubelint.fix.files import decode
 from kubelint.fix.spec import Op
 from kubelint.fix.text import Style, TextEdit, apply_edits, render_block_entry, render_scalar
 from kubelint.loader import load_text
+from kubelint.records import replace
 from kubelint.sources import Source
 
 

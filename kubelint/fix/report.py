@@ -8,12 +8,12 @@ never rewritten).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from kubelint.findings import Finding
 from kubelint.fix.core import Fix, FixOptions, has_fix, plan, position
 from kubelint.loader import LoadResult
+from kubelint.records import dataclass
 
 
 @dataclass(frozen=True)

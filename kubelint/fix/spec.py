@@ -15,13 +15,13 @@ finding's own path) or a JSON Pointer relative to the scope, and are one of:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import jsonschema_rs
 
 from kubelint.model import K8sObject, get_path
+from kubelint.records import dataclass
 
 _MISSING = object()
 

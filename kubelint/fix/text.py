@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from _ruamel_yaml import CParser  # type: ignore[import-not-found]
@@ -34,6 +33,7 @@ from ruamel.yaml.events import (
 )
 
 from kubelint.loader import resolve_plain
+from kubelint.records import dataclass, field
 
 
 class CannotFix(Exception):

@@ -23,9 +23,9 @@ Normalisation: the first path component names a registry only when it contains `
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from kubelint.messages import quote
+from kubelint.records import dataclass
 
 __all__ = [
     "DEFAULT_REGISTRY",

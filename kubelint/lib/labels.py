@@ -22,10 +22,10 @@ from __future__ import annotations
 import datetime
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TypeGuard
 
 from kubelint.messages import quote
+from kubelint.records import dataclass
 
 __all__ = [
     "DOES_NOT_EXIST",

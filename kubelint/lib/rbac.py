@@ -20,8 +20,9 @@ value rather than ``*`` when both are written), so checks can point at the item 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+from kubelint.records import dataclass, field
 
 WILDCARD = "*"
 

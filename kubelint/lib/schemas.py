@@ -26,7 +26,6 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import Any
 
 from kubelint import cache as disk_cache
 from kubelint.k8s_names import valid_api_version, valid_kind
+from kubelint.records import dataclass, field
 from kubelint.schema_compile import SchemaCompileError, check_schema, compile_schema
 from kubelint.versions import Version, format_version
 

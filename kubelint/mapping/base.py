@@ -7,13 +7,13 @@ package docstring for what the Helm and Kustomize mappers do.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from kubelint.findings import Location, Related
 from kubelint.loader import Document, LoadResult, decode, read_yaml_file
 from kubelint.model import K8sObject
+from kubelint.records import dataclass
 from kubelint.sources import display_name, read_regular
 
 At = Literal["auto", "key", "value"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from kubelint.mapping.helm_trace import (
 from kubelint.mapping.helm_values import ValuesFiles, chart_name, subchart_dir
 from kubelint.model import K8sObject, get_path
 from kubelint.positions import split
+from kubelint.records import dataclass
 from kubelint.sources import VENDORED_DIRS, display_name
 
 HELM_HOOK = "helm.sh/hook"

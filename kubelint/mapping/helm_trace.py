@@ -28,8 +28,9 @@ import re
 import secrets
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from kubelint.records import dataclass, field
 
 #: Documents in ``helm template`` output start with these two lines.
 _HEADER_RE = re.compile(r"^# Source: (\S.*?)\s*$")

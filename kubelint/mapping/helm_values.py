@@ -10,7 +10,6 @@ the subchart's key, alias included, then the subchart's own ``values.yaml``). A 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from kubelint.findings import Location, Related
 from kubelint.loader import LoadResult, read_yaml_file
 from kubelint.model import get_path
 from kubelint.positions import escape
+from kubelint.records import dataclass, field
 from kubelint.sources import display_name
 
 _VALUES_RE = re.compile(r"(?<![\w.])\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)")

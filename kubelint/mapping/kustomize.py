@@ -8,13 +8,12 @@ is named.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kubelint import records
 from kubelint.findings import Finding
 from kubelint.kustomization import kustomization_file, read_kustomization
 from kubelint.loader import Document, LoadResult, load_text
@@ -22,6 +21,7 @@ from kubelint.mapping import ORIGIN_ANNOTATION
 from kubelint.mapping.base import At, Mapped, Mapper
 from kubelint.model import K8sObject, get_path
 from kubelint.positions import escape, split
+from kubelint.records import dataclass, field
 from kubelint.sources import display_name
 
 TRANSFORMATIONS_ANNOTATION = "alpha.config.kubernetes.io/transformations"
@@ -402,7 +402,7 @@ def tag_builds(findings: list[Finding], objects: dict[int, Any] | None) -> None:
         build = f.extra.get("build")
         key = (f.location.file, f.location.line, f.location.column, f.rule)
         if build and len(groups.get(key, ())) > 1:
-            tagged = dataclasses.replace(f, message=f"{f.message} [{build}]")
+            tagged = records.replace(f, message=f"{f.message} [{build}]")
             if objects is not None and id(f) in objects:
                 objects[id(tagged)] = objects.pop(id(f))
             findings[i] = tagged

@@ -5,10 +5,10 @@ built-in plugin discovers them. A reporter is built with its output stream and t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import IO, Any, ClassVar
 
 from kubelint.findings import RunResult
+from kubelint.records import dataclass, fields
 
 
 @dataclass(frozen=True)
@@ -54,4 +54,4 @@ class Reporter:
         self.finish(result)
 
 
-_FIELDS = frozenset(ReportOptions.__dataclass_fields__)
+_FIELDS = frozenset(f.name for f in fields(ReportOptions))

@@ -11,11 +11,11 @@ import hashlib
 import os
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from kubelint.findings import Finding
+from kubelint.records import dataclass
 
 STDIN_NAME = "-"
 

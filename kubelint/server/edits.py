@@ -9,9 +9,9 @@ they can be tested without a protocol. Both suppressions are the ones `kubelint 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from kubelint.positions import PositionIndex
+from kubelint.records import dataclass
 from kubelint.suppress import COMMENT_RE, IGNORE_PREFIX
 
 Point = tuple[int, int]

@@ -19,16 +19,15 @@ the open documents whose findings changed need to be published again.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import os
 import re
 import traceback
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kubelint import records
 from kubelint.baseline import Baseline, BaselineError
 from kubelint.baseline import read as read_baseline
 from kubelint.baseline import split as split_baseline
@@ -40,6 +39,7 @@ from kubelint.kustomization import KUSTOMIZATION_FILES
 from kubelint.kustomize_tree import Fills, scan
 from kubelint.lintset import LintSet
 from kubelint.model import K8sObject
+from kubelint.records import dataclass, field
 from kubelint.runner import Catalog
 from kubelint.selection import ActiveRule
 from kubelint.server.related import Related, related_locations
@@ -79,7 +79,7 @@ class ServerSettings:
     def merge(cls, base: ServerSettings, options: Any) -> ServerSettings:
         if not isinstance(options, Mapping):
             return base
-        out = dataclasses.replace(base)
+        out = records.replace(base)
         for key, attr in (("config", "config"), ("configFile", "config"), ("baseline", "baseline")):
             value = options.get(key)
             if isinstance(value, str) and value:
@@ -186,9 +186,7 @@ class Project:
             except BaselineError as exc:
                 raise ProjectError(str(exc)) from exc
         notes = RunNotes()
-        active = [
-            dataclasses.replace(r, ctx=dataclasses.replace(r.ctx, notes=notes)) for r in prep.active
-        ]
+        active = [records.replace(r, ctx=records.replace(r.ctx, notes=notes)) for r in prep.active]
         self.config, self.config_path = prep.config, path
         self.foreign_suppressions = prep.eff.foreign_suppressions
         self.catalogue = prep.catalog
