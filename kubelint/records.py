@@ -298,7 +298,8 @@ class _CodeCache:
 
     @staticmethod
     def _load() -> dict[str, CodeType]:
-        cache = _cache_module()
+        from kubelint import cache
+
         hit, blob = cache.load("records", sys.implementation.cache_tag)
         if hit and isinstance(blob, bytes):
             try:
@@ -310,20 +311,13 @@ class _CodeCache:
         return {}
 
     def save(self) -> None:
-        cache = _cache_module()
+        from kubelint import cache
+
         code = self.code or {}
         if len(code) > 4 * max(len(self.used), 64):  # sources of older code: keep this run's
             code = {s: c for s, c in code.items() if s in self.used}
         cache.store("records", sys.implementation.cache_tag, marshal.dumps(code))
         self.dirty = False
-
-
-def _cache_module() -> Any:
-    """``kubelint.cache``, imported by name: a static import would put this module in an import
-    cycle with every record, and type checkers must see ``dataclass`` before any record."""
-    import importlib
-
-    return importlib.import_module("kubelint.cache")
 
 
 _CODE = _CodeCache()
