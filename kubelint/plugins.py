@@ -123,13 +123,12 @@ def _call_hook(plugin: str, fn: Any) -> Any:
         raise PluginError(f"plugin {plugin} failed in {hook}: {detail}") from exc
 
 
-def load_plugins(autoload: bool = True, *, manager: bool | None = None) -> Plugins:
+def load_plugins(autoload: bool = True, *, manager: bool = False) -> Plugins:
     """Register the built-in plugin and, unless disabled, every ``kubelint`` entry point.
-    ``manager``: use pluggy even for the built-in plugin alone (True) or never (False: no
-    third-party plugin is loaded); by default only when a third-party plugin is found."""
+    pluggy is used when a third-party plugin is found, or always with ``manager=True``."""
     found: list[tuple[str, str, str]] = []
     if autoload and os.environ.get("KUBELINT_DISABLE_PLUGIN_AUTOLOAD", "") in ("", "0"):
-        found = _entry_points() if manager is not False else []
+        found = _entry_points()
     if not found and not manager:
         return Plugins(None, [BUILTIN])
 

@@ -44,15 +44,18 @@ class FrozenInstanceError(AttributeError):
     """Assignment to a field of a frozen record."""
 
 
-class _Missing:
-    __slots__ = ()
+class _Sentinel:
+    __slots__ = ("label",)
+
+    def __init__(self, label: str) -> None:
+        self.label = label
 
     def __repr__(self) -> str:
-        return "MISSING"
+        return self.label
 
 
-MISSING: Any = _Missing()
-_FACTORY: Any = type("_HasFactory", (), {"__repr__": lambda self: "<factory>"})()
+MISSING: Any = _Sentinel("MISSING")  # no default
+_FACTORY: Any = _Sentinel("<factory>")  # the __init__ default of a default_factory field
 _FIELDS = "__record_fields__"
 _EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
