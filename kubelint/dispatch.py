@@ -92,6 +92,10 @@ class Engine:
         # (source name, its findings, text, documents) -> reported fixes (kubelint.fix.report):
         # set by the runner when the report shows fixes.
         self.fix_planner: Callable[[str, list[Finding], str, Any], dict[Finding, Any]] | None = None
+        # What a run built and would free as it ends (its lint sets, with every object and
+        # document), appended here instead when set: a command-line run keeps it all until the
+        # process exits (kubelint.runner.RETAINED), not freeing it object by object.
+        self.keep: list[object] | None = None
 
     # -- the finding -> object table ----------------------------------------------------------
 
@@ -180,6 +184,8 @@ class Engine:
             self.lint_source(source, result, sets)
             if progress is not None:
                 progress(result.files, result.objects)
+        if self.keep is not None:
+            self.keep.append(sets)
         return self.finish(sets, notes, result)
 
     def start(self, result: RunResult) -> RunNotes:

@@ -14,6 +14,8 @@ alias-expansion bombs and huge inputs.
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
 import math
 import re
 from pathlib import Path
@@ -32,6 +34,7 @@ from kubelint.yaml_events import (
     SEQUENCE_END,
     SEQUENCE_START,
     STREAM_END,
+    Event,
     tuple_events,
 )
 
@@ -236,14 +239,19 @@ def _build_documents(text: str, line_offset: int, first_index: int, out: list[Do
         _drive(get_event, line_offset, first_index, out)
 
 
-def _drive(get_event: Any, line_offset: int, first_index: int, out: list[Document]) -> None:
-    """Build data and positions from the event tuples of kubelint.yaml_events.
+def _drive(
+    get_event: Any, line_offset: int, first_index: int, out: list[Document], eager: bool = False
+) -> None:
+    """Build data from the event tuples of kubelint.yaml_events, and positions: with
+    ``eager``, each document's position index as it goes; otherwise each document keeps its
+    events, and its index is built from them (by this function, eagerly) on first use.
 
-    The hot loop of every lint: one pass, locals only, no object per node beyond the data,
-    its position entry and (for keys and items) its pointer string.
+    The hot loop of every lint: one pass, locals only, no object per node beyond the data
+    and (for containers) its pointer string.
     """
     doc: Document | None = None
-    entries: dict[str, Entry] = {}
+    entries: dict[str, Entry] | None = None  # eager: the current document's index
+    events: list[Event] | None = None  # lazy: the current document's events
     stack: list[list[Any]] = []
     anchors: dict[str, tuple[Any, int, int]] = {}  # anchor -> (value, nodes, height)
     total = 0  # scalars, plus the nodes aliases expand to (the alias-bomb limit)
@@ -259,11 +267,12 @@ def _drive(get_event: Any, line_offset: int, first_index: int, out: list[Documen
 
     while True:
         event = get_event()
+        if events is not None:
+            events.append(event)
         code = event[0]
         if code == SCALAR:
-            mark = event[5]
-            vline = mark.line + 1 + line_offset
-            vcol = mark.column + 1
+            vline = event[5] + 1 + line_offset
+            vcol = event[6] + 1
             value = event[4]
             tag = event[2]
             if tag is None:
@@ -278,7 +287,8 @@ def _drive(get_event: Any, line_offset: int, first_index: int, out: list[Documen
                 raise _nodes_limit(vline, vcol)
             if top is None:
                 root, have_root = value, True
-                entries[""] = (vline, vcol, vline, vcol, True)
+                if entries is not None:
+                    entries[""] = (vline, vcol, vline, vcol, True)
                 continue
             container = top[_VALUE]
             if top[_IS_MAP]:
@@ -293,15 +303,22 @@ def _drive(get_event: Any, line_offset: int, first_index: int, out: list[Documen
                 container[key] = value
                 if len(container) == size or top[_EXPLICIT] is not None:
                     _stored(doc, top, key, len(container) == size)
-                token = escape(key) if "~" in key or "/" in key else key
-                entries[f"{top[_POINTER]}/{token}"] = (top[_KLINE], top[_KCOL], vline, vcol, True)
+                if entries is not None:
+                    token = escape(key) if "~" in key or "/" in key else key
+                    entries[f"{top[_POINTER]}/{token}"] = (
+                        top[_KLINE],
+                        top[_KCOL],
+                        vline,
+                        vcol,
+                        True,
+                    )
             else:
-                entries[f"{top[_POINTER]}/{len(container)}"] = (vline, vcol, vline, vcol, True)
+                if entries is not None:
+                    entries[f"{top[_POINTER]}/{len(container)}"] = (vline, vcol, vline, vcol, True)
                 container.append(value)
         elif code in starts:
-            mark = event[2]
-            vline = mark.line + 1 + line_offset
-            vcol = mark.column + 1
+            vline = event[2] + 1 + line_offset
+            vcol = event[3] + 1
             is_map = code == MAPPING_START
             if len(stack) >= MAX_DEPTH:
                 # Stop pulling events at once: libyaml's cost grows quadratically with flow
@@ -315,7 +332,8 @@ def _drive(get_event: Any, line_offset: int, first_index: int, out: list[Documen
             as_key = False
             if top is None:
                 pointer = ""
-                entries[""] = (vline, vcol, vline, vcol, False)
+                if entries is not None:
+                    entries[""] = (vline, vcol, vline, vcol, False)
             elif top[_IS_MAP]:
                 key = top[_KEY]
                 if key is None:
@@ -326,10 +344,12 @@ def _drive(get_event: Any, line_offset: int, first_index: int, out: list[Documen
                 else:
                     token = escape(key) if "~" in key or "/" in key else key
                     pointer = f"{top[_POINTER]}/{token}"
-                    entries[pointer] = (top[_KLINE], top[_KCOL], vline, vcol, False)
+                    if entries is not None:
+                        entries[pointer] = (top[_KLINE], top[_KCOL], vline, vcol, False)
             else:
                 pointer = f"{top[_POINTER]}/{len(top[_VALUE])}"
-                entries[pointer] = (vline, vcol, vline, vcol, False)
+                if entries is not None:
+                    entries[pointer] = (vline, vcol, vline, vcol, False)
             top = [
                 {} if is_map else [],
                 pointer,
@@ -383,9 +403,8 @@ def _drive(get_event: Any, line_offset: int, first_index: int, out: list[Documen
             else:
                 container.append(value)
         elif code == ALIAS:
-            mark = event[2]
-            vline = mark.line + 1 + line_offset
-            vcol = mark.column + 1
+            vline = event[2] + 1 + line_offset
+            vcol = event[3] + 1
             anchored = anchors.get(event[1])
             if anchored is None:
                 raise _InputError(
@@ -407,7 +426,8 @@ def _drive(get_event: Any, line_offset: int, first_index: int, out: list[Documen
                 raise _nodes_limit(vline, vcol)
             if top is None:
                 root, have_root = value, True
-                entries[""] = (vline, vcol, vline, vcol, scalar)
+                if entries is not None:
+                    entries[""] = (vline, vcol, vline, vcol, scalar)
                 continue
             if height + 1 > top[_HEIGHT]:
                 top[_HEIGHT] = height + 1
@@ -427,28 +447,39 @@ def _drive(get_event: Any, line_offset: int, first_index: int, out: list[Documen
                 container[key] = value
                 if len(container) == size or top[_EXPLICIT] is not None:
                     _stored(doc, top, key, len(container) == size)
-                entries[f"{top[_POINTER]}/{escape(key)}"] = (
-                    top[_KLINE],
-                    top[_KCOL],
-                    vline,
-                    vcol,
-                    scalar,
-                )
+                if entries is not None:
+                    entries[f"{top[_POINTER]}/{escape(key)}"] = (
+                        top[_KLINE],
+                        top[_KCOL],
+                        vline,
+                        vcol,
+                        scalar,
+                    )
             else:
-                entries[f"{top[_POINTER]}/{len(container)}"] = (vline, vcol, vline, vcol, scalar)
+                if entries is not None:
+                    entries[f"{top[_POINTER]}/{len(container)}"] = (
+                        vline,
+                        vcol,
+                        vline,
+                        vcol,
+                        scalar,
+                    )
                 container.append(value)
         elif code == DOCUMENT_START:
-            mark = event[1]
+            dline = event[1] + 1 + line_offset
             if index >= MAX_DOCUMENTS:
                 raise _StopFile(
                     "input-limit",
                     f"more than {MAX_DOCUMENTS:,} documents in one file; the rest is not parsed",
-                    mark.line + 1 + line_offset,
-                    mark.column + 1,
+                    dline,
+                    event[2] + 1,
                 )
-            doc = Document(index=index, line=mark.line + 1 + line_offset)
+            doc = Document(index=index, line=dline)
             index += 1
-            entries = {}
+            if eager:
+                entries = {}
+            else:
+                events = [event]
             stack = []
             top = None
             anchors = {}
@@ -458,11 +489,26 @@ def _drive(get_event: Any, line_offset: int, first_index: int, out: list[Documen
         elif code == DOCUMENT_END:
             assert doc is not None
             doc.data = root if have_root and doc.loaded else None
-            doc.positions = PositionIndex(entries)
+            if events is not None:
+                doc.positions = PositionIndex(build=functools.partial(_replay, events, line_offset))
+                events = None
+            else:
+                doc.positions = PositionIndex(entries)
             out.append(doc)
             doc = None
         elif code == STREAM_END:
             return
+
+
+def _replay(events: list[Event], line_offset: int) -> dict[str, Entry]:
+    """The position index of the document whose events (DOCUMENT_START to DOCUMENT_END) these
+    are: the same pass again, eagerly (the document loaded before, so nothing raises)."""
+    out: list[Document] = []
+    _drive(itertools.chain(events, (_STREAM_END,)).__next__, line_offset, 0, out, eager=True)
+    return out[0].positions.entries
+
+
+_STREAM_END: Event = (STREAM_END,)
 
 
 def _nodes_limit(line: int, column: int) -> _InputError:

@@ -324,6 +324,11 @@ def _worker(
         else:
             break
     conn.close()
+    # Done: end at once, without freeing what this process built object by object (the main
+    # process waits for it to end). There is nothing to flush: a worker writes no output.
+    import os
+
+    os._exit(0)
 
 
 class _Inbox:
@@ -473,6 +478,8 @@ def run(
                 _merge(engine, source, si, outcome, conns.get(si), notes, result, sets)
             if progress is not None:
                 progress(result.files, result.objects)
+        if engine.keep is not None:
+            engine.keep.append((sets, outcomes))
         return engine.finish(sets, notes, result)
     finally:
         for conn, proc in workers:

@@ -6,6 +6,7 @@ turn a check's JSON Pointer into a file position following design.md's positions
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 # (key line, key column, value line, value column, value is a scalar); all 1-based.
@@ -55,12 +56,30 @@ def to_dotted(pointer: str) -> str:
 
 
 class PositionIndex:
-    """Positions of every key and value of one YAML document, keyed by JSON Pointer."""
+    """Positions of every key and value of one YAML document, keyed by JSON Pointer.
 
-    __slots__ = ("entries",)
+    ``build``: a function returning the entries, called on first use instead of ``entries``
+    (the loader builds a document's index only when something is looked up in it: most
+    documents of a run, CRDs above all, never are)."""
 
-    def __init__(self, entries: dict[str, Entry] | None = None) -> None:
-        self.entries: dict[str, Entry] = entries if entries is not None else {}
+    __slots__ = ("_build", "_entries")
+
+    def __init__(
+        self,
+        entries: dict[str, Entry] | None = None,
+        build: Callable[[], dict[str, Entry]] | None = None,
+    ) -> None:
+        self._entries = entries if entries is not None or build is not None else {}
+        self._build = build
+
+    @property
+    def entries(self) -> dict[str, Entry]:
+        entries = self._entries
+        if entries is None:
+            assert self._build is not None
+            entries = self._entries = self._build()
+            self._build = None
+        return entries
 
     def __contains__(self, pointer: str) -> bool:
         return pointer in self.entries

@@ -28,13 +28,16 @@ import _ruamel_yaml  # type: ignore[import-not-found]
 from ruamel.yaml import events as _ev
 
 # Event codes: the first item of every tuple.
-SCALAR = 0  # (SCALAR, anchor, tag, plain, value, start_mark)
-ALIAS = 1  # (ALIAS, anchor, start_mark)
-MAPPING_START = 2  # (MAPPING_START, anchor, start_mark)
-SEQUENCE_START = 3  # (SEQUENCE_START, anchor, start_mark)
+# Where an event starts is its start mark's 0-based line and column (the mark itself is not
+# kept: a tuple of plain values is left out of garbage collection, and the loader keeps the
+# events of each document until its position index is needed).
+SCALAR = 0  # (SCALAR, anchor, tag, plain, value, line, column)
+ALIAS = 1  # (ALIAS, anchor, line, column)
+MAPPING_START = 2  # (MAPPING_START, anchor, line, column)
+SEQUENCE_START = 3  # (SEQUENCE_START, anchor, line, column)
 MAPPING_END = 4  # (MAPPING_END,)
 SEQUENCE_END = 5  # (SEQUENCE_END,)
-DOCUMENT_START = 6  # (DOCUMENT_START, start_mark)
+DOCUMENT_START = 6  # (DOCUMENT_START, line, column)
 DOCUMENT_END = 7  # (DOCUMENT_END,)
 STREAM_START = 8  # (STREAM_START,)
 STREAM_END = 9  # (STREAM_END,)
@@ -51,19 +54,19 @@ _STREAM_END: Event = (STREAM_END,)
 # The constructors the C parser calls (positional arguments as ruamel.yaml.clib 0.2.x passes
 # them; extra ones are accepted and ignored).
 def _scalar(anchor: Any, tag: Any, implicit: Any, value: Any, start: Any, *_: Any) -> Event:
-    return (SCALAR, anchor, tag, implicit[0], value, start)
+    return (SCALAR, anchor, tag, implicit[0], value, start.line, start.column)
 
 
 def _alias(anchor: Any, start: Any, *_: Any) -> Event:
-    return (ALIAS, anchor, start)
+    return (ALIAS, anchor, start.line, start.column)
 
 
 def _mapping_start(anchor: Any, tag: Any, implicit: Any, start: Any, *_: Any) -> Event:
-    return (MAPPING_START, anchor, start)
+    return (MAPPING_START, anchor, start.line, start.column)
 
 
 def _sequence_start(anchor: Any, tag: Any, implicit: Any, start: Any, *_: Any) -> Event:
-    return (SEQUENCE_START, anchor, start)
+    return (SEQUENCE_START, anchor, start.line, start.column)
 
 
 def _mapping_end(*_: Any) -> Event:
@@ -75,7 +78,7 @@ def _sequence_end(*_: Any) -> Event:
 
 
 def _document_start(start: Any, *_: Any) -> Event:
-    return (DOCUMENT_START, start)
+    return (DOCUMENT_START, start.line, start.column)
 
 
 def _document_end(*_: Any) -> Event:
@@ -107,20 +110,29 @@ _CONSTRUCTORS: dict[str, Callable[..., Event]] = {
 def _convert(event: Any) -> Event:
     """The tuple of one of ruamel's own event objects (the fallback path)."""
     kind = type(event)
+    start = event.start_mark
     if kind is _ev.ScalarEvent:
-        return (SCALAR, event.anchor, event.tag, event.implicit[0], event.value, event.start_mark)
+        return (
+            SCALAR,
+            event.anchor,
+            event.tag,
+            event.implicit[0],
+            event.value,
+            start.line,
+            start.column,
+        )
     if kind is _ev.AliasEvent:
-        return (ALIAS, event.anchor, event.start_mark)
+        return (ALIAS, event.anchor, start.line, start.column)
     if kind is _ev.MappingStartEvent:
-        return (MAPPING_START, event.anchor, event.start_mark)
+        return (MAPPING_START, event.anchor, start.line, start.column)
     if kind is _ev.SequenceStartEvent:
-        return (SEQUENCE_START, event.anchor, event.start_mark)
+        return (SEQUENCE_START, event.anchor, start.line, start.column)
     if kind is _ev.MappingEndEvent:
         return _MAPPING_END
     if kind is _ev.SequenceEndEvent:
         return _SEQUENCE_END
     if kind is _ev.DocumentStartEvent:
-        return (DOCUMENT_START, event.start_mark)
+        return (DOCUMENT_START, start.line, start.column)
     if kind is _ev.DocumentEndEvent:
         return _DOCUMENT_END
     if kind is _ev.StreamStartEvent:
@@ -146,30 +158,23 @@ def _swapped() -> Iterator[None]:
 _PROBE = "a: &x !!str b\nc: [*x, 'q', {d: 1}]\n"
 _PROBE_EVENTS = [
     (STREAM_START,),
-    (DOCUMENT_START, (0, 0)),
-    (MAPPING_START, None, (0, 0)),
-    (SCALAR, None, None, True, "a", (0, 0)),
-    (SCALAR, "x", "tag:yaml.org,2002:str", False, "b", (0, 3)),
-    (SCALAR, None, None, True, "c", (1, 0)),
-    (SEQUENCE_START, None, (1, 3)),
-    (ALIAS, "x", (1, 4)),
-    (SCALAR, None, None, False, "q", (1, 8)),
-    (MAPPING_START, None, (1, 13)),
-    (SCALAR, None, None, True, "d", (1, 14)),
-    (SCALAR, None, None, True, "1", (1, 17)),
+    (DOCUMENT_START, 0, 0),
+    (MAPPING_START, None, 0, 0),
+    (SCALAR, None, None, True, "a", 0, 0),
+    (SCALAR, "x", "tag:yaml.org,2002:str", False, "b", 0, 3),
+    (SCALAR, None, None, True, "c", 1, 0),
+    (SEQUENCE_START, None, 1, 3),
+    (ALIAS, "x", 1, 4),
+    (SCALAR, None, None, False, "q", 1, 8),
+    (MAPPING_START, None, 1, 13),
+    (SCALAR, None, None, True, "d", 1, 14),
+    (SCALAR, None, None, True, "1", 1, 17),
     (MAPPING_END,),
     (SEQUENCE_END,),
     (MAPPING_END,),
     (DOCUMENT_END,),
     (STREAM_END,),
 ]
-
-
-def _plain(event: Event) -> Event:
-    """``event`` with its mark as (line, column), for comparing with the probe's events."""
-    return tuple(
-        (x.line, x.column) if hasattr(x, "line") and hasattr(x, "column") else x for x in event
-    )
 
 
 @functools.cache
@@ -183,7 +188,7 @@ def swap_works() -> bool:
                 while (event := parser.get_event()) is not None:
                     if not isinstance(event, tuple):
                         return False
-                    got.append(_plain(event))
+                    got.append(event)
             finally:
                 parser.dispose()
     except Exception:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 from typing import Any
@@ -102,3 +103,21 @@ def test_parser_globals_are_restored_even_after_a_syntax_error() -> None:
     finally:
         parser.dispose()
     assert "ScalarEvent" in kinds
+
+
+def test_lazy_position_index_equals_the_eager_one() -> None:
+    # Documents keep their events; the index is built from them on first use. It must be the
+    # index the eager pass builds, duplicates, merge keys, aliases and complex keys included.
+    from kubelint import loader
+
+    for text in _texts():
+        lazy = load_text(text).documents
+        eager: list[loader.Document] = []
+        for doc in lazy:
+            assert doc.positions._entries is None  # nothing looked up yet: not built
+        with contextlib.suppress(Exception), yaml_events.tuple_events(text) as get_event:
+            loader._drive(get_event, 0, 0, eager, eager=True)
+        assert len(eager) <= len(lazy)  # (the eager pass here stops at a syntax error)
+        for a, b in zip(lazy, eager, strict=False):
+            assert a.positions.entries == b.positions.entries
+            assert a.positions.locate("/nope") == b.positions.locate("/nope")
