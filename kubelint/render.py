@@ -389,7 +389,7 @@ def _kustomize_tree(
             built_roots[root] = found.shown(root)
     kept: list[Source] = []
     for s in sources:
-        real = Path(os.path.realpath(s.path)) if s.path is not None else None
+        real = s.real_path()
         if real is not None and real in covered:
             skipped.append(Skipped(s.name, "linted through its kustomize build"))
             continue
@@ -400,7 +400,11 @@ def _kustomize_tree(
             fills = found.fills_for(real)
             if fills is not None:
                 s = records.replace(s, kustomize_fills=fills)
-            home = next((built_roots[d] for d in real.parents if d in built_roots), None)
+            home = (
+                next((built_roots[d] for d in real.parents if d in built_roots), None)
+                if built_roots
+                else None
+            )
             if home is not None:
                 # a file beside a built kustomization that it does not name: what it relates
                 # to is deployed through that build, so it is not judged against other files

@@ -38,8 +38,9 @@ def is_manifest(path: Path, data: bytes) -> bool:
 
 def check_paths(reports: Iterable[tuple[str, str]], inputs: Iterable[Path]) -> None:
     """Refuse report paths that are symlinks, directories, one of the inputs, or named twice."""
+    reports = list(reports)
     input_set = set()
-    for path in inputs:
+    for path in inputs if any(raw != STDOUT for _, raw in reports) else ():
         try:
             input_set.add(path.resolve())
         except (OSError, RuntimeError):  # a symlink loop (reported by the reader)

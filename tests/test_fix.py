@@ -439,3 +439,20 @@ def test_rules_and_explain_show_fixes() -> None:
     assert sum(1 for k in kinds.values() if k) >= 15
     explained = run_cli("explain", "missing-seccomp-profile").stdout
     assert "Automatic fix (safe, `kubelint fix`)" in explained
+
+
+def test_fix_checks_compare_data_as_json_sees_it() -> None:
+    # What a fixed document must load as is compared with types exact and mapping order aside
+    # (as the JSON a cluster receives), NaN included; copies share nothing with the original.
+    from kubelint.fix import core
+
+    nan = float("nan")
+    assert core._same({"a": [1, {"b": nan}], "c": None}, {"c": None, "a": [1, {"b": nan}]})
+    for a, b in [(True, 1), (1, 1.0), (0.0, -0.0), ("1", 1), ([1], [1, 2]), ({"a": 1}, {"b": 1})]:
+        assert not core._same(a, b)
+        assert not core._same({"k": [a]}, {"k": [b]})
+    data = {"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 80}]}]}}
+    copy = core._copy(data)
+    assert core._same(copy, data)
+    copy["spec"]["containers"][0]["ports"].append({"containerPort": 81})
+    assert data["spec"]["containers"][0]["ports"] == [{"containerPort": 80}]

@@ -10,7 +10,6 @@ changes applied, and the same holds for the whole text after all fixes are compo
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from itertools import accumulate
@@ -176,11 +175,27 @@ def _target(data: Any, finding: Finding) -> tuple[K8sObject, str] | None:
 
 
 def _copy(data: Any) -> Any:
-    return json.loads(json.dumps(data))
+    """A deep copy of loaded data (dicts, lists and scalars)."""
+    if data.__class__ is dict:
+        return {k: _copy(v) for k, v in data.items()}
+    if data.__class__ is list:
+        return [_copy(v) for v in data]
+    return data
 
 
 def _same(a: Any, b: Any) -> bool:
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+    """Whether two loaded values are the same data as JSON sees it: mapping order aside, with
+    types exact (``true`` is not ``1``, ``1`` is not ``1.0``) and NaN the same as NaN."""
+    kind = a.__class__
+    if kind is not b.__class__:
+        return False
+    if kind is dict:
+        return len(a) == len(b) and all(k in b and _same(v, b[k]) for k, v in a.items())
+    if kind is list:
+        return len(a) == len(b) and all(map(_same, a, b))
+    if kind is float:
+        return repr(a) == repr(b)
+    return bool(a == b)
 
 
 def _edits_for(
