@@ -252,6 +252,7 @@ def _drive(
     doc: Document | None = None
     entries: dict[str, Entry] | None = None  # eager: the current document's index
     events: list[Event] | None = None  # lazy: the current document's events
+    record: Any = None  # events.append while there is a lazy document
     stack: list[list[Any]] = []
     anchors: dict[str, tuple[Any, int, int]] = {}  # anchor -> (value, nodes, height)
     total = 0  # scalars, plus the nodes aliases expand to (the alias-bomb limit)
@@ -267,8 +268,8 @@ def _drive(
 
     while True:
         event = get_event()
-        if events is not None:
-            events.append(event)
+        if record is not None:
+            record(event)
         code = event[0]
         if code == SCALAR:
             vline = event[5] + 1 + line_offset
@@ -480,6 +481,7 @@ def _drive(
                 entries = {}
             else:
                 events = [event]
+                record = events.append
             stack = []
             top = None
             anchors = {}
@@ -491,7 +493,7 @@ def _drive(
             doc.data = root if have_root and doc.loaded else None
             if events is not None:
                 doc.positions = PositionIndex(build=functools.partial(_replay, events, line_offset))
-                events = None
+                events = record = None
             else:
                 doc.positions = PositionIndex(entries)
             out.append(doc)
