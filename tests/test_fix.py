@@ -456,3 +456,23 @@ def test_fix_checks_compare_data_as_json_sees_it() -> None:
     assert core._same(copy, data)
     copy["spec"]["containers"][0]["ports"].append({"containerPort": 81})
     assert data["spec"]["containers"][0]["ports"] == [{"containerPort": 80}]
+
+
+def test_documents_are_cut_where_their_lines_start() -> None:
+    # Fixes re-parse only their document: each one's text starts at its own first line (a
+    # `---` line; any other line is found from the line lengths).
+    from kubelint.fix import core
+
+    text = "a: 1\n---\r\nb: 2\n--- {d: 4}\n---\n# note\ne: |\n  ---x\n---\nf: 5\n"
+    docs = load_text(text).documents
+    assert [d.line for d in docs] == [1, 2, 4, 5, 9]
+    lines = text.split("\n")
+
+    def start(line: int) -> int:
+        return sum(len(x) + 1 for x in lines[: line - 1])
+
+    assert core._line_offsets(text, [d.line for d in docs[1:]]) == [start(d.line) for d in docs[1:]]
+    assert core._line_offsets(text, [3, 7, 10, 99]) == [start(3), start(7), start(10), len(text)]
+    chunks = core._Chunks(text, docs)
+    assert chunks.texts[1] == "---\r\nb: 2\n"
+    assert [chunks.doc_of_line(n) for n in (1, 2, 3, 4, 6, 9, 99)] == [0, 1, 1, 2, 3, 4, 4]

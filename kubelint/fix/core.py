@@ -10,6 +10,7 @@ changes applied, and the same holds for the whole text after all fixes are compo
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping, Sequence
 from itertools import accumulate
@@ -125,19 +126,7 @@ class _Chunks:
     """The text cut into one chunk per document, so a fix re-parses only its document."""
 
     def __init__(self, text: str, docs: list[Document]) -> None:
-        starts = [0]
-        if len(docs) > 1:
-            # ends[j]: the characters of lines 0..j (0-based) without their "\n"s, so 1-based
-            # line L starts at ends[L - 2] + L - 1 (computed in C, not one find() per line).
-            ends = list(accumulate(map(len, text.split("\n"))))
-            for d in docs[1:]:
-                line = d.line  # 1-based
-                if line == 1:
-                    starts.append(0)
-                elif line - 1 < len(ends):
-                    starts.append(ends[line - 2] + line - 1)
-                else:
-                    starts.append(len(text))
+        starts = [0, *_line_offsets(text, [d.line for d in docs[1:]])]
         self.lines = [0] + [d.line - 1 for d in docs[1:]]
         self.texts = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
         self.starts = starts
@@ -145,14 +134,41 @@ class _Chunks:
 
     def doc_of_line(self, line: int) -> int:
         """Index of the document holding 1-based ``line``."""
-        found = 0
-        for i, start in enumerate(self.lines):
-            if start <= line - 1:
-                found = i
-        return found
+        return max(bisect.bisect_right(self.lines, line - 1) - 1, 0)
 
     def joined(self) -> str:
         return "".join(self.texts)
+
+
+_MARKER = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
+
+
+def _line_offsets(text: str, lines: Sequence[int]) -> list[int]:
+    """Where each 1-based line of ``lines`` (document starts) begins in ``text``.
+
+    A document after the first starts at a ``---`` line nearly always: those are found with
+    one search per marker (counting the lines between them in C); any other line is found from
+    the lengths of all lines, computed once and only then."""
+    at_marker: dict[int, int] = {}
+    if lines:
+        line, pos = 1, 0
+        for match in _MARKER.finditer(text):
+            line += text.count("\n", pos, match.start())
+            pos = match.start()
+            at_marker[line] = pos
+    ends: list[int] | None = None  # ends[j]: characters of lines 0..j without their "\n"s
+    out = []
+    for line in lines:
+        offset = at_marker.get(line)
+        if offset is None:
+            if line == 1:
+                offset = 0
+            else:
+                if ends is None:
+                    ends = list(accumulate(map(len, text.split("\n"))))
+                offset = ends[line - 2] + line - 1 if line - 1 < len(ends) else len(text)
+        out.append(offset)
+    return out
 
 
 _NO_POSITIONS = Document(index=0, line=1)  # fixes read the model's data, never its positions
