@@ -504,10 +504,79 @@ def _drive(
 
 def _replay(events: list[Event], line_offset: int) -> dict[str, Entry]:
     """The position index of the document whose events (DOCUMENT_START to DOCUMENT_END) these
-    are: the same pass again, eagerly (the document loaded before, so nothing raises)."""
+    are. A document with aliases or complex keys (whose keys and scalars depend on the data
+    built) goes through the whole pass again, eagerly; it loaded before, so nothing raises."""
+    entries = _index(events, line_offset)
+    if entries is not None:
+        return entries
     out: list[Document] = []
     _drive(itertools.chain(events, (_STREAM_END,)).__next__, line_offset, 0, out, eager=True)
     return out[0].positions.entries
+
+
+def _index(events: list[Event], line_offset: int) -> dict[str, Entry] | None:
+    """The entries _drive's eager pass makes, from the events alone (no data built), or None
+    at an alias or a complex key. Keys are resolved as _drive resolves them."""
+    entries: dict[str, Entry] = {}
+    # frames: [pointer, is a mapping, pending key, its line, its column, items so far]
+    stack: list[list[Any]] = []
+    top: list[Any] | None = None
+    special = _SPECIAL_START
+    plain_map = _PLAIN_MAP
+    for event in events:
+        code = event[0]
+        if code == SCALAR:
+            vline = event[5] + 1 + line_offset
+            vcol = event[6] + 1
+            if top is None:
+                entries[""] = (vline, vcol, vline, vcol, True)
+            elif top[1]:
+                key = top[2]
+                if key is None:
+                    value = event[4]
+                    tag = event[2]
+                    if tag is None:
+                        if event[3] and (not value or value[0] in special):
+                            value = plain_map[value] if value in plain_map else resolve_plain(value)
+                    else:
+                        value = _resolve_tagged(tag, event[3], value)
+                    top[2] = value if value.__class__ is str else yaml_scalar(value)
+                    top[3] = vline
+                    top[4] = vcol
+                    continue
+                top[2] = None
+                token = escape(key) if "~" in key or "/" in key else key
+                entries[f"{top[0]}/{token}"] = (top[3], top[4], vline, vcol, True)
+            else:
+                entries[f"{top[0]}/{top[5]}"] = (vline, vcol, vline, vcol, True)
+                top[5] += 1
+        elif code in (MAPPING_START, SEQUENCE_START):
+            vline = event[2] + 1 + line_offset
+            vcol = event[3] + 1
+            if top is None:
+                pointer = ""
+                entries[""] = (vline, vcol, vline, vcol, False)
+            elif top[1]:
+                key = top[2]
+                if key is None:
+                    return None  # a complex key
+                token = escape(key) if "~" in key or "/" in key else key
+                pointer = f"{top[0]}/{token}"
+                entries[pointer] = (top[3], top[4], vline, vcol, False)
+            else:
+                pointer = f"{top[0]}/{top[5]}"
+                entries[pointer] = (vline, vcol, vline, vcol, False)
+                top[5] += 1
+            top = [pointer, code == MAPPING_START, None, 0, 0, 0]
+            stack.append(top)
+        elif code in (MAPPING_END, SEQUENCE_END):
+            stack.pop()
+            top = stack[-1] if stack else None
+            if top is not None and top[1]:
+                top[2] = None  # its value is complete
+        elif code == ALIAS:
+            return None
+    return entries
 
 
 _STREAM_END: Event = (STREAM_END,)

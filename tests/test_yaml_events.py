@@ -105,12 +105,41 @@ def test_parser_globals_are_restored_even_after_a_syntax_error() -> None:
     assert "ScalarEvent" in kinds
 
 
+# No alias and no complex key: its index is built from the events alone.
+PLAIN_TRICKY = """\
+a/b~c: 1
+on: yes
+0x10: x
+!!str 12: y
+"quoted: key": ''
+empty:
+dup: 1
+dup: {x: [1, [2, 3], {y: z}]}
+merged:
+  <<: {m: 1, n: [a]}
+  n: 2
+list:
+- - deep
+  - [q, {r: s}]
+- {}
+- []
+- ? plain
+  : explicit
+"""
+
+
 def test_lazy_position_index_equals_the_eager_one() -> None:
     # Documents keep their events; the index is built from them on first use. It must be the
     # index the eager pass builds, duplicates, merge keys, aliases and complex keys included.
     from kubelint import loader
 
-    for text in _texts():
+    plain = load_text(PLAIN_TRICKY).documents[0].positions
+    assert plain._build is not None
+    assert loader._index(*plain._build.args) is not None  # (the events-only way)
+    tricky = load_text(TRICKY).documents[0].positions
+    assert tricky._build is not None
+    assert loader._index(*tricky._build.args) is None  # aliases: the whole pass again
+    for text in [PLAIN_TRICKY, *_texts()]:
         lazy = load_text(text).documents
         eager: list[loader.Document] = []
         for doc in lazy:
