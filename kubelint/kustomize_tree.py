@@ -149,6 +149,10 @@ class KustomizeTree:
 
     nodes: dict[Path, _Node] = field(default_factory=dict)
     config: set[Path] = field(default_factory=set)  # files read as configuration only
+    # _links, with len(nodes) when made
+    _links_made: tuple[int, dict[Path, list[Path]], dict[Path, list[Path]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def roots(self) -> list[Path]:
@@ -182,13 +186,10 @@ class KustomizeTree:
     def fills_for(self, file: Path) -> Fills | None:
         """What the kustomizations that (directly or through others) include ``file`` fill
         in; None when no kustomization of the tree names it."""
-        todo = [d for d, node in self.nodes.items() if file in node.files]
+        named_by, parents = self._links()
+        todo = list(named_by.get(file, ()))
         if not todo:  # most files: no kustomization names them
             return None
-        parents: dict[Path, list[Path]] = {}
-        for d, node in self.nodes.items():
-            for child in node.dirs:
-                parents.setdefault(child, []).append(d)
         out = Fills()
         seen: set[Path] = set()
         while todo:
@@ -201,6 +202,20 @@ class KustomizeTree:
                 out = out.merge(self.nodes[comp].fills)
             todo.extend(parents.get(cur, []))
         return out
+
+    def _links(self) -> tuple[dict[Path, list[Path]], dict[Path, list[Path]]]:
+        """(file -> the kustomizations naming it, directory -> those including it), made once
+        the tree is scanned (asked for every linted file)."""
+        if self._links_made is None or self._links_made[0] != len(self.nodes):
+            named_by: dict[Path, list[Path]] = {}
+            parents: dict[Path, list[Path]] = {}
+            for d, node in self.nodes.items():
+                for f in node.files:
+                    named_by.setdefault(f, []).append(d)
+                for child in node.dirs:
+                    parents.setdefault(child, []).append(d)
+            self._links_made = (len(self.nodes), named_by, parents)
+        return self._links_made[1], self._links_made[2]
 
     def _components(self, directory: Path) -> list[Path]:
         """The Components ``directory`` uses, and those they use."""
@@ -237,9 +252,17 @@ def scan(paths: Iterable[str]) -> KustomizeTree:
                 todo.append((Path(dirpath), Path(dirpath).as_posix()))
     queue = [(d, shown, False) for d, shown in todo]
     queue += [(d, d.as_posix(), True) for d in dict.fromkeys(context)]
+    resolved: dict[Path, Path] = {}
+
+    def resolve(path: Path) -> Path:  # each path met resolved once (they repeat)
+        real = resolved.get(path)
+        if real is None:
+            real = resolved[path] = Path(os.path.realpath(path))
+        return real
+
     while queue:
         directory, shown, context_only = queue.pop(0)
-        real = Path(os.path.realpath(directory))
+        real = resolve(directory)
         if real in tree.nodes:
             continue
         k = read_kustomization(directory)
@@ -250,10 +273,8 @@ def scan(paths: Iterable[str]) -> KustomizeTree:
             shown,
             k.kind == "Component",
             fills_of(k.data, Path(shown, k.path.name).as_posix()),
-            [Path(os.path.realpath(d)) for d in dirs if kustomization_file(d) is not None],
-            {Path(os.path.realpath(f)) for f in files}
-            | {Path(os.path.realpath(p)) for p in k.patch_files()}
-            | k.config_files(),
+            [resolve(d) for d in dirs if kustomization_file(d) is not None],
+            {resolve(f) for f in files} | {resolve(p) for p in k.patch_files()} | k.config_files(),
         )
         tree.nodes[real] = node
         tree.config |= k.config_files()
@@ -261,7 +282,7 @@ def scan(paths: Iterable[str]) -> KustomizeTree:
             node.context = True
             continue
         for d in dirs:  # an include outside the linted paths: followed for what it owns
-            if Path(os.path.realpath(d)) not in tree.nodes:
+            if resolve(d) not in tree.nodes:
                 queue.append((d, d.as_posix(), False))
     return tree
 
