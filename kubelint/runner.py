@@ -178,7 +178,7 @@ def prepare(settings: Settings) -> Prepared:
     return Prepared(eff, catalog, active, options, reports)
 
 
-# Set by the command line (kubelint.fastpath), whose process ends with the lint: what a run built
+# Set by the executable (kubelint.launch) when the lint is the whole process: what a run built
 # (objects, documents, findings, the engine) is kept here instead of being freed as each stage
 # returns; the process then exits without freeing it (kubelint.launch). Freeing it object by
 # object took 5-8 % of a corpus run. None (the language server, the API): freed as usual.
