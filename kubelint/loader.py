@@ -626,7 +626,8 @@ def _merge(top: list[Any], value: dict[str, Any] | list[Any]) -> None:
 
 # --- public entry points -----------------------------------------------------------------------
 
-_DOC_START_RE = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
+# A document start marker line (also how kubelint.fix cuts a file into its documents).
+DOC_START_RE = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
 
 
 def decode(data: bytes) -> tuple[str | None, InputProblem | None]:
@@ -792,7 +793,7 @@ def _next_document_start(text: str, err_line: int, current: int) -> tuple[int, i
         if nl < 0:
             return None
         pos = nl + 1
-    match = _DOC_START_RE.search(text, max(pos, current + 1))
+    match = DOC_START_RE.search(text, max(pos, current + 1))
     if match is None:
         return None
     start = match.start()

@@ -33,7 +33,7 @@ from kubelint.fix.text import (
     edit_set,
     index_documents,
 )
-from kubelint.loader import Document, LoadResult, load_text
+from kubelint.loader import DOC_START_RE, Document, LoadResult, load_text
 from kubelint.model import K8sObject
 from kubelint.records import dataclass, field
 
@@ -140,9 +140,6 @@ class _Chunks:
         return "".join(self.texts)
 
 
-_MARKER = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
-
-
 def _line_offsets(text: str, lines: Sequence[int]) -> list[int]:
     """Where each 1-based line of ``lines`` (document starts) begins in ``text``.
 
@@ -152,7 +149,7 @@ def _line_offsets(text: str, lines: Sequence[int]) -> list[int]:
     at_marker: dict[int, int] = {}
     if lines:
         line, pos = 1, 0
-        for match in _MARKER.finditer(text):
+        for match in DOC_START_RE.finditer(text):
             line += text.count("\n", pos, match.start())
             pos = match.start()
             at_marker[line] = pos
