@@ -8,12 +8,18 @@ expands ``List`` kinds and turns input problems (``yaml-syntax-error``, ``duplic
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from kubelint.findings import Finding, Location, RunResult, fingerprint
-from kubelint.loader import Document, InputProblem, LoadResult, input_limit_problem, load_bytes
+from kubelint.loader import (
+    Document,
+    InputProblem,
+    LoadResult,
+    has_template_line,
+    input_limit_problem,
+    load_bytes,
+)
 from kubelint.mapping import detect as detect_mapper
 from kubelint.model import K8sObject
 from kubelint.options import Options
@@ -25,7 +31,6 @@ if TYPE_CHECKING:
     from kubelint.mapping import Mapper
 
 KUSTOMIZE_GROUP = "kustomize.config.k8s.io"
-_TEMPLATE_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?\{\{", re.MULTILINE)
 
 
 class ObjectBuilder:
@@ -61,7 +66,7 @@ class ObjectBuilder:
             mapper is None
             and "{{" in text
             and (
-                _TEMPLATE_LINE.search(text)
+                has_template_line(text)
                 or any(p.rule == "yaml-syntax-error" for p in loaded.problems)
                 or any(d.complex_keys for d in loaded.documents)
             )

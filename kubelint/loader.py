@@ -18,6 +18,7 @@ import functools
 import itertools
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -628,6 +629,36 @@ def _merge(top: list[Any], value: dict[str, Any] | list[Any]) -> None:
 
 # A document start marker line (also how kubelint.fix cuts a file into its documents).
 DOC_START_RE = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
+# The same after a line break: a literal prefix, which the regex engine searches for at memory
+# speed (a pattern starting with ``^`` is tried at every character of the text instead).
+_DOC_START_AFTER_NL = re.compile(r"\n---(?=[ \t\n]|\Z)")
+
+
+def doc_starts(text: str, pos: int = 0) -> Iterator[int]:
+    """Offsets of the document start marker lines of ``text`` at or after ``pos``: where
+    ``DOC_START_RE.finditer(text, pos)`` matches, found ten times faster."""
+    if pos == 0 and DOC_START_RE.match(text):
+        yield 0
+    for match in _DOC_START_AFTER_NL.finditer(text, max(pos - 1, 0)):
+        yield match.start() + 1
+
+
+# A line that starts with a Go template action (after blanks and a list dash).
+_TEMPLATE_PREFIX = re.compile(r"[ \t]*(?:-[ \t]+)?")
+
+
+def has_template_line(text: str) -> bool:
+    """Whether a line of ``text`` starts with ``{{`` (after blanks and ``- ``): Go template
+    syntax rather than YAML. Only the lines holding ``{{`` are looked at, each once."""
+    pos = text.find("{{")
+    while pos >= 0:
+        if _TEMPLATE_PREFIX.fullmatch(text, text.rfind("\n", 0, pos) + 1, pos):
+            return True
+        end = text.find("\n", pos)  # a later "{{" on this line has a "{" before it
+        if end < 0:
+            return False
+        pos = text.find("{{", end)
+    return False
 
 
 def decode(data: bytes) -> tuple[str | None, InputProblem | None]:
@@ -793,10 +824,9 @@ def _next_document_start(text: str, err_line: int, current: int) -> tuple[int, i
         if nl < 0:
             return None
         pos = nl + 1
-    match = DOC_START_RE.search(text, max(pos, current + 1))
-    if match is None:
+    start = next(doc_starts(text, max(pos, current + 1)), None)
+    if start is None:
         return None
-    start = match.start()
     return start, text.count("\n", 0, start)
 
 

@@ -214,3 +214,62 @@ def test_bad_character_check_agrees_with_the_pattern() -> None:
     for code in [*range(0x100), 0x2028, 0xD800, 0xDC80, 0xFFFE, 0xFFFF, 0x1F600]:
         for text in (chr(code), f"a: b\n{chr(code)}\n", f"é {chr(code)}"):
             assert has_bad_characters(text) == bool(_BAD_CHAR_RE.search(text)), (code, text)
+
+
+# --- text scans: document markers and template lines -------------------------------------------
+
+_MARKER_TEXTS = [
+    "",
+    "---",
+    "--- \n",
+    "---\na: 1\n---\nb: 2\n",
+    "a: 1\n--- # c\nb: 2\n---\t\n---",
+    "a: |\n  ---\n----\n--- x\n---x\n ---\n---\r\nc: 3\n",
+    "\n\n---\n\n---",
+    "x---\n---\n",
+]
+
+
+@pytest.mark.parametrize("text", _MARKER_TEXTS)
+def test_doc_starts_finds_what_the_marker_pattern_finds(text: str) -> None:
+    """The fast search gives exactly the matches of DOC_START_RE, from any position."""
+    from kubelint.loader import DOC_START_RE, doc_starts
+
+    for pos in range(len(text) + 1):
+        expected = [m.start() for m in DOC_START_RE.finditer(text, pos)]
+        assert list(doc_starts(text, pos)) == expected, (text, pos)
+
+
+_TEMPLATE_TEXTS = [
+    ("a: 1\n", False),
+    ("a: '{{ .Values.x }}'\n", False),
+    ("{{ if .x }}\na: 1\n", True),
+    ("a: 1\n  {{- end }}\n", True),
+    ("items:\n  - {{ .Values.x }}\n", True),
+    ("items:\n  -{{ .x }}\n", False),  # no blank after the dash: a plain scalar "-{{ .x }}"
+    ("a: b {{ x }}\n\t- \t{{ y }}", True),
+    ("a: {{{{\nb: x{{\n", False),
+    ("- - {{ x }}\n", False),
+    ("  -  {{", True),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), _TEMPLATE_TEXTS)
+def test_template_lines(text: str, expected: bool) -> None:
+    import re
+
+    from kubelint.loader import has_template_line
+
+    pattern = re.compile(r"^[ \t]*(?:-[ \t]+)?\{\{", re.MULTILINE)
+    assert (pattern.search(text) is not None) == expected
+    assert has_template_line(text) == expected
+
+
+def test_template_scan_reads_a_hostile_line_once() -> None:
+    """A megabyte line of ``{`` after other text: each line is looked at once (a scan that
+    looked back from every ``{{`` would take hours here)."""
+    from kubelint.loader import has_template_line
+
+    line = " " * 500_000 + "x" + "{" * 500_000
+    assert not has_template_line(line + "\n" + line)
+    assert has_template_line(line + "\n  {{ end }}")

@@ -11,7 +11,6 @@ changes applied, and the same holds for the whole text after all fixes are compo
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Mapping, Sequence
 from itertools import accumulate
 from typing import Any
@@ -33,11 +32,9 @@ from kubelint.fix.text import (
     edit_set,
     index_documents,
 )
-from kubelint.loader import DOC_START_RE, Document, LoadResult, load_text
+from kubelint.loader import Document, LoadResult, doc_starts, has_template_line, load_text
 from kubelint.model import K8sObject
 from kubelint.records import dataclass, field
-
-_TEMPLATE_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?\{\{", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -104,9 +101,7 @@ def refusal(text: str, loaded: LoadResult | None = None) -> str | None:
     if loaded is None:
         loaded = load_text(text)
     if "{{" in text and (
-        _TEMPLATE_LINE.search(text)
-        or loaded.problems
-        or any(d.complex_keys for d in loaded.documents)
+        has_template_line(text) or loaded.problems or any(d.complex_keys for d in loaded.documents)
     ):
         return "the file has Go template syntax (fix the template, not its rendered output)"
     problems = list(loaded.problems) + [p for d in loaded.documents for p in d.problems]
@@ -149,9 +144,9 @@ def _line_offsets(text: str, lines: Sequence[int]) -> list[int]:
     at_marker: dict[int, int] = {}
     if lines:
         line, pos = 1, 0
-        for match in DOC_START_RE.finditer(text):
-            line += text.count("\n", pos, match.start())
-            pos = match.start()
+        for start in doc_starts(text):
+            line += text.count("\n", pos, start)
+            pos = start
             at_marker[line] = pos
     ends: list[int] | None = None  # ends[j]: characters of lines 0..j without their "\n"s
     out = []

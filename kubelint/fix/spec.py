@@ -58,10 +58,20 @@ def _validator(schema_json: str) -> Any:
     return jsonschema_rs.validator_for(json.loads(schema_json))
 
 
-def _matches(schema: Any, data: Any) -> bool:
-    import json
+# Compiled ``when`` conditions by the identity of their schema (the rule data holds it for
+# the whole run; the schema itself is kept here too, so its id is never reused meanwhile).
+_BY_ID: dict[int, tuple[Any, Any]] = {}
 
-    return bool(_validator(json.dumps(schema, sort_keys=True)).is_valid(data))
+
+def _matches(schema: Any, data: Any) -> bool:
+    known = _BY_ID.get(id(schema))
+    if known is None or known[0] is not schema:
+        import json
+
+        if len(_BY_ID) > 4096:  # a long-lived process (the language server) reloading rules
+            _BY_ID.clear()
+        known = _BY_ID[id(schema)] = (schema, _validator(json.dumps(schema, sort_keys=True)))
+    return bool(known[1].is_valid(data))
 
 
 def _version(text: str) -> tuple[int, int]:
